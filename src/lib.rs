@@ -1,0 +1,51 @@
+//! # threadcheck
+//!
+//! Python's `threading` primitives in idiomatic Rust, written once against a runtime
+//! abstraction ([`rt`]) so that the same code runs in production on OS threads ([`rt::Std`]),
+//! exhaustively under loom, randomly under shuttle, and under threadcheck's own deterministic
+//! checker.
+//!
+//! The root aliases ([`Lock`], [`Semaphore`], [`Thread`], ...) use [`rt::DefaultRuntime`]:
+//! `Std`, or loom under `RUSTFLAGS="--cfg loom"`, or shuttle under `RUSTFLAGS="--cfg shuttle"`.
+//! Generic code names the runtime: `sync::Semaphore::<R>::new(2)`.
+//!
+//! ```
+//! use threadcheck::{Lock, Thread};
+//! use std::sync::Arc;
+//!
+//! // Seed 003: two threads doing locked increments.
+//! let counter = Arc::new(Lock::named("counter_lock", 0));
+//! let threads: Vec<_> = (0..2)
+//!     .map(|_| {
+//!         let counter = counter.clone();
+//!         Thread::spawn(move || {
+//!             for _ in 0..100_000 {
+//!                 counter.with(|c| *c += 1);
+//!             }
+//!         })
+//!     })
+//!     .collect();
+//! for t in threads {
+//!     t.join().unwrap();
+//! }
+//! assert_eq!(*counter.lock(), 200_000);
+//! ```
+
+pub mod error;
+pub mod rt;
+pub mod sync;
+pub mod thread;
+
+use rt::DefaultRuntime;
+
+/// [`sync::Lock`] on the default runtime.
+pub type Lock<T> = sync::Lock<T, DefaultRuntime>;
+/// [`sync::LockGuard`] on the default runtime.
+pub type LockGuard<'a, T> = sync::LockGuard<'a, T, DefaultRuntime>;
+/// [`sync::Semaphore`] on the default runtime.
+pub type Semaphore = sync::Semaphore<DefaultRuntime>;
+/// [`sync::SemaphorePermit`] on the default runtime.
+pub type SemaphorePermit<'a> = sync::SemaphorePermit<'a, DefaultRuntime>;
+pub use thread::Thread;
+/// [`thread::Builder`] on the default runtime.
+pub type ThreadBuilder = thread::Builder<DefaultRuntime>;

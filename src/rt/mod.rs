@@ -1,0 +1,285 @@
+//! The runtime abstraction every primitive is written against.
+//!
+//! # Design
+//!
+//! Every primitive in this crate is written **once**, generic over a [`Runtime`] type parameter:
+//! `sync::Semaphore<R: Runtime = DefaultRuntime>`. A runtime supplies three things:
+//!
+//! * a [`RuntimeMutex`] (`R::Mutex<T>`), the lock behind [`Lock`](crate::sync::Lock);
+//! * a [`Monitor`] (`R::Monitor<S>`): a piece of state `S` whose operations are *guarded steps*:
+//!   "when `f(&mut state)` can proceed, run it atomically". Every other primitive (RLock,
+//!   Semaphore, Event, Condition's waiter list, Barrier, queues, futures, thread completion) is
+//!   a small state machine inside one monitor, so its operations are exactly the steps of the
+//!   Python reference semantics;
+//! * threads: spawn with a name and a daemon flag, yield, sleep, the current thread's identity.
+//!
+//! The backends are one small module each, like tokio's `src/loom/` facade:
+//!
+//! | type | module | what it is for |
+//! |---|---|---|
+//! | [`Std`] | `std_rt` | production: `parking_lot` lock, `std::sync` Mutex+Condvar monitors, OS threads |
+//! | `Loom` | `loom_rt` | exhaustive checking with [loom](https://docs.rs/loom) (feature `loom` or `--cfg loom`) |
+//! | `Shuttle` | `shuttle_rt` | random, PCT, DFS and replay with [shuttle](https://docs.rs/shuttle) (feature `shuttle` or `--cfg shuttle`) |
+//! | `Native` | [`crate::engine`] | threadcheck's own engine: each monitor operation is **one** visible step |
+//!
+//! Under std, loom and shuttle a monitor *is* a Mutex + Condvar (one generic implementation,
+//! [`condvar_monitor`]), so loom and shuttle verify the real blocking code. Under the native engine
+//! the same operation is a single scheduling point whose enabledness is "`f` would proceed": a
+//! semaphore acquire is one step instead of the dozen lock/wait/notify steps loom has to
+//! interleave. Both kinds run the same primitive code, so the verdicts cross-check each other.
+//!
+//! # Choosing a runtime: both conventions
+//!
+//! * **By configuration** (a library user's tests): the root aliases ([`crate::Semaphore`],
+//!   [`crate::Lock`], ...) use [`DefaultRuntime`], which is `Loom` under `RUSTFLAGS="--cfg loom"`,
+//!   `Shuttle` under `RUSTFLAGS="--cfg shuttle"`, and [`Std`] otherwise. Code written against the
+//!   aliases is checked by loom the usual way, with no change.
+//! * **By type, at run time** (the CLI, one binary for every engine): the generic types in
+//!   [`crate::sync`], [`crate::queue`], ... take the runtime as a parameter, so a model written as
+//!   `fn model<R: Runtime>()` runs as `model::<Loom>()` inside `loom::model` and as
+//!   `model::<Shuttle>()` inside a shuttle scheduler, in the same process.
+//!
+//! Generic parameters with defaults do not drive type inference in Rust (`Semaphore::new(2)`
+//! would be ambiguous), hence the root aliases fix the runtime and the generic types are used with
+//! an explicit `::<R>` in generic code, the way `parking_lot::Mutex` aliases `lock_api::Mutex`.
+//!
+//! # Time under the checking backends
+//!
+//! Under loom, shuttle and the native engine time is virtual. A timed wait ([`Wait::For`])
+//! never blocks: at the scheduling point where it runs it either proceeds (if `f` can) or times
+//! out (if it cannot). Because the waiting thread performs no visible operation while it waits,
+//! "waited, was woken, proceeded" is the same observable behaviour as "was preempted, then
+//! proceeded", which the checker explores anyway; and "timed out" is possible exactly at the points
+//! where the condition is false, as in Python, whose timed waits re-check before giving up. So
+//! both outcomes are explored without a nondeterministic choice (loom has none, and loom's own
+//! `Condvar::wait_timeout` never times out). Sleeping is a yield.
+//!
+//! # Memory model
+//!
+//! Monitors and locks are sequentially consistent. Weak-memory effects of code that uses raw
+//! atomics are loom's job: run such code with `Loom`.
+
+use std::fmt;
+use std::panic::Location;
+use std::sync::Arc;
+use std::time::Duration;
+
+#[doc(hidden)]
+pub mod checker_rt;
+#[doc(hidden)]
+pub mod condvar_monitor;
+mod std_rt;
+pub use std_rt::Std;
+
+#[cfg(any(loom, feature = "loom"))]
+mod loom_rt;
+#[cfg(any(loom, feature = "loom"))]
+pub use loom_rt::Loom;
+
+#[cfg(any(shuttle, feature = "shuttle"))]
+mod shuttle_rt;
+#[cfg(any(shuttle, feature = "shuttle"))]
+pub use shuttle_rt::Shuttle;
+
+/// The runtime the root aliases use: `Loom` under `--cfg loom`, `Shuttle` under `--cfg shuttle`,
+/// [`Std`] otherwise.
+#[cfg(loom)]
+pub type DefaultRuntime = Loom;
+/// The runtime the root aliases use: `Loom` under `--cfg loom`, `Shuttle` under `--cfg shuttle`,
+/// [`Std`] otherwise.
+#[cfg(all(shuttle, not(loom)))]
+pub type DefaultRuntime = Shuttle;
+/// The runtime the root aliases use: `Loom` under `--cfg loom`, `Shuttle` under `--cfg shuttle`,
+/// [`Std`] otherwise.
+#[cfg(not(any(loom, shuttle)))]
+pub type DefaultRuntime = Std;
+
+/// The payload of a panic, as `std::panic::catch_unwind` returns it.
+pub type PanicPayload = Box<dyn std::any::Any + Send + 'static>;
+
+/// A backend the primitives run on. See the [module documentation](self) for the design.
+pub trait Runtime: Sized + Send + Sync + 'static {
+    /// Short lowercase name: `"std"`, `"loom"`, `"shuttle"`, `"native"`.
+    const NAME: &'static str;
+    /// True when time is virtual and timed waits follow the "proceed or time out now" rule.
+    const VIRTUAL_TIME: bool;
+
+    /// The lock behind [`Lock`](crate::sync::Lock).
+    type Mutex<T: Send>: RuntimeMutex<T>;
+    /// A state machine with guarded, atomic operations. See [`Monitor`].
+    type Monitor<S: Send>: Monitor<S>;
+
+    /// Starts a thread running `body`. The thread is detached; completion is signalled by the
+    /// primitives through a monitor. `daemon` threads are abandoned, not awaited, when the
+    /// program (or a checked execution) ends.
+    fn spawn(spec: ThreadSpec, body: Box<dyn FnOnce() + Send + 'static>) -> std::io::Result<()>;
+    /// Offers the scheduler a chance to run another thread.
+    fn yield_now();
+    /// Sleeps: real time under [`Std`], a yield under the checking backends.
+    fn sleep(duration: Duration);
+    /// A number identifying the calling thread, unique among the threads alive in this
+    /// process (or checked execution).
+    fn current_id() -> u64;
+    /// The per-thread slot where [`crate::thread`] keeps the calling thread's name and flags.
+    fn thread_slot() -> Option<Arc<dyn std::any::Any + Send + Sync>>;
+    /// Sets the calling thread's slot (done once, by the thread's own body, before user code).
+    fn set_thread_slot(slot: Arc<dyn std::any::Any + Send + Sync>);
+    /// Runs `f`, catching a panic so that it can be returned by `join` or a future.
+    fn catch_unwind<T>(f: impl FnOnce() -> T) -> Result<T, PanicPayload> {
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(f))
+    }
+    /// Attaches a detail (a value read or written) to the calling thread's last step, for
+    /// counterexample traces. Free under runtimes that keep no trace.
+    fn note(detail: impl FnOnce() -> String) {
+        let _ = detail;
+    }
+}
+
+/// How long an operation may wait for its condition.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Wait {
+    /// Do not wait: proceed now or fail (`blocking=False`).
+    No,
+    /// Wait as long as it takes (`blocking=True, timeout=None`).
+    Forever,
+    /// Wait at most this long (`timeout=...`); see the module docs for its meaning under the
+    /// checking backends.
+    For(Duration),
+}
+
+impl Wait {
+    /// Python's `(blocking, timeout)` pair: `timeout` is ignored when not blocking, and a
+    /// negative or NaN timeout is treated as zero.
+    pub fn from_python(blocking: bool, timeout: Option<f64>) -> Wait {
+        match (blocking, timeout) {
+            (false, _) => Wait::No,
+            (true, None) => Wait::Forever,
+            (true, Some(t)) => Wait::For(Duration::from_secs_f64(if t > 0.0 { t } else { 0.0 })),
+        }
+    }
+}
+
+/// How an operation touches its object; the native engine uses it for partial-order reduction,
+/// std uses it to skip needless wake-ups.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Access {
+    /// Reads the state, never changes it. Two reads commute.
+    Read,
+    /// May change the state. Dependent with every other operation on the object.
+    Write,
+    /// Changes the state, but two operations with the same action and `Commute` reach the same
+    /// state in either order and return nothing order-dependent (two `Event::set`, two
+    /// `Semaphore::release`). Dependent with everything else.
+    Commute,
+}
+
+/// A description of one operation, for scheduling and for traces.
+#[derive(Clone, Copy, Debug)]
+pub struct Op {
+    /// The verb as a student reads it: `"acquire"`, `"release"`, `"put"`, `"wait"`, ...
+    pub action: &'static str,
+    /// How the operation touches its object.
+    pub access: Access,
+    /// The source line in the user's code that performed it.
+    pub site: &'static Location<'static>,
+}
+
+impl Op {
+    /// An operation performed at the caller's caller (use from a `#[track_caller]` method).
+    #[track_caller]
+    pub fn new(action: &'static str, access: Access) -> Op {
+        Op {
+            action,
+            access,
+            site: Location::caller(),
+        }
+    }
+}
+
+/// What a monitor or lock is, for traces: its kind and the name the user gave it.
+#[derive(Clone, Debug)]
+pub struct ObjectMeta {
+    /// The primitive's Python-style kind: `"Lock"`, `"Semaphore"`, `"Queue"`, ...
+    pub kind: &'static str,
+    /// The user's name for it, if any (`Lock::named("counter_lock", 0)`).
+    pub name: Option<Arc<str>>,
+}
+
+impl ObjectMeta {
+    /// An unnamed object of the given kind.
+    pub fn new(kind: &'static str) -> ObjectMeta {
+        ObjectMeta { kind, name: None }
+    }
+
+    /// A named object of the given kind.
+    pub fn named(kind: &'static str, name: &str) -> ObjectMeta {
+        ObjectMeta {
+            kind,
+            name: Some(Arc::from(name)),
+        }
+    }
+}
+
+impl fmt::Display for ObjectMeta {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.name {
+            Some(name) => write!(f, "{} {}", self.kind, name),
+            None => f.write_str(self.kind),
+        }
+    }
+}
+
+/// How to start a thread.
+#[derive(Clone, Debug)]
+pub struct ThreadSpec {
+    /// The thread's name (`Thread-1`, or the user's).
+    pub name: String,
+    /// Daemon threads are not waited for at the end of the program or execution.
+    pub daemon: bool,
+}
+
+/// A piece of state whose operations are guarded atomic steps.
+///
+/// `op(op, wait, f)` runs `f(&mut state)` atomically. `f` returns `Some(result)` when the
+/// operation can proceed (and only then may it change the state), or `None` when it must wait.
+/// With [`Wait::Forever`] the call blocks until `f` proceeds; with [`Wait::No`] it returns `None`
+/// at once; with [`Wait::For`] it gives up after the timeout (see the module docs for virtual
+/// time). After an operation that proceeds with an access other than [`Access::Read`], every
+/// waiter re-evaluates its own `f`.
+///
+/// Contract: `f` must not change the state when it returns `None`, and must not perform another
+/// visible operation (it runs with the monitor held).
+pub trait Monitor<S: Send>: Send + Sync {
+    /// Creates the monitor.
+    fn new(state: S, meta: ObjectMeta) -> Self;
+    /// Runs one guarded step. See the trait documentation.
+    fn op<T>(&self, op: Op, wait: Wait, f: impl FnMut(&mut S) -> Option<T>) -> Option<T>;
+    /// Mutable access without synchronisation (the caller has `&mut self`).
+    fn get_mut(&mut self) -> &mut S;
+}
+
+/// The lock behind [`Lock`](crate::sync::Lock): a mutex with guards and timed acquisition.
+pub trait RuntimeMutex<T: Send>: Send + Sync {
+    /// The RAII guard; dropping it releases the lock.
+    type Guard<'a>: std::ops::DerefMut<Target = T>
+    where
+        Self: 'a,
+        T: 'a;
+    /// Creates the lock.
+    fn new(value: T, meta: ObjectMeta) -> Self;
+    /// Acquires the lock, waiting as `wait` says; `None` if it was not acquired.
+    fn acquire(&self, site: &'static Location<'static>, wait: Wait) -> Option<Self::Guard<'_>>;
+    /// Runs `f` inside one critical section. The native engine overrides this to recognise
+    /// sections that perform no visible operation (one atomic step) and identical unit-returning
+    /// sections (which commute); see `docs/engine.md`.
+    fn with<U>(&self, site: &'static Location<'static>, f: impl FnOnce(&mut T) -> U) -> U {
+        let mut guard = self
+            .acquire(site, Wait::Forever)
+            .expect("a blocking acquire always succeeds");
+        f(&mut guard)
+    }
+    /// Mutable access without locking (the caller has `&mut self`).
+    fn get_mut(&mut self) -> &mut T;
+    /// Consumes the lock, returning the data.
+    fn into_inner(self) -> T;
+}
