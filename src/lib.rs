@@ -31,7 +31,9 @@
 //! assert_eq!(*counter.lock(), 200_000);
 //! ```
 
+pub mod engine;
 pub mod error;
+pub mod report;
 pub mod rt;
 pub mod sync;
 pub mod thread;
@@ -46,6 +48,17 @@ pub type LockGuard<'a, T> = sync::LockGuard<'a, T, DefaultRuntime>;
 pub type Semaphore = sync::Semaphore<DefaultRuntime>;
 /// [`sync::SemaphorePermit`] on the default runtime.
 pub type SemaphorePermit<'a> = sync::SemaphorePermit<'a, DefaultRuntime>;
+/// [`sync::Var`] on the default runtime.
+pub type Var<T> = sync::Var<T, DefaultRuntime>;
+
+// --- aliases of the other sync primitives (RLock, BoundedSemaphore, Event, Condition, Barrier) ---
+
+// ------------------------------------------------------------------------------------------------
+
 pub use thread::Thread;
 /// [`thread::Builder`] on the default runtime.
 pub type ThreadBuilder = thread::Builder<DefaultRuntime>;
+
+// --- aliases of queues, Timer and the pool ---
+
+// ------------------------------------------------------------------------------------------------

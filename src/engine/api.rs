@@ -1,0 +1,261 @@
+//! The engine's public contract: configuration in, [`Report`] out.
+
+use crate::report::Trace;
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// How the engine chooses which interleavings to run.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Strategy {
+    /// Every interleaving up to equivalence (optimal DPOR): a "holds" is a proof.
+    Exhaustive,
+    /// Iterative preemption bounding 0, 1, 2, ... up to the bound (CHESS): the first
+    /// counterexample has the fewest preemptions. Exhaustive only within the bound.
+    Bounded {
+        /// The largest number of preemptions explored; `None` = until exhausted.
+        max_preemptions: Option<u32>,
+    },
+    /// Uniformly random scheduling, seeded.
+    Random {
+        /// Seed of the first execution; the same seed gives the same runs.
+        seed: u64,
+    },
+    /// Probabilistic concurrency testing with bug depth `depth` (Burckhardt et al.), seeded.
+    Pct {
+        /// Bug depth d (number of priority change points + 1).
+        depth: u32,
+        /// Seed of the first execution.
+        seed: u64,
+    },
+    /// Re-runs one schedule.
+    Replay {
+        /// The schedule printed with a counterexample.
+        schedule: Schedule,
+    },
+}
+
+/// Reductions the engine may apply; each is argued in `docs/engine.md`. All on by default.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Reductions {
+    /// A `Lock::with` section with no visible operation inside is one atomic step.
+    pub atomic_sections: bool,
+    /// Identical capture-free unit `Lock::with` sections on one lock commute.
+    pub commuting_sections: bool,
+    /// Operations the primitive declares commuting (`Access::Commute`, two reads) are independent.
+    pub commuting_ops: bool,
+    /// Visited-state caching (with symmetry of identical threads), where sound.
+    pub state_caching: bool,
+}
+
+impl Default for Reductions {
+    fn default() -> Self {
+        Reductions {
+            atomic_sections: true,
+            commuting_sections: true,
+            commuting_ops: true,
+            state_caching: true,
+        }
+    }
+}
+
+impl Reductions {
+    /// Every reduction off: one execution per Mazurkiewicz trace of the raw steps.
+    pub fn none() -> Self {
+        Reductions {
+            atomic_sections: false,
+            commuting_sections: false,
+            commuting_ops: false,
+            state_caching: false,
+        }
+    }
+}
+
+/// Limits of a search. A search stopped by one is reported as not exhaustive.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Budget {
+    /// Stop after this many executions.
+    pub max_executions: Option<u64>,
+    /// Stop after this much wall-clock time.
+    pub max_time: Option<Duration>,
+    /// Steps one execution may take before it is reported as a likely livelock.
+    pub max_steps: u64,
+}
+
+impl Default for Budget {
+    fn default() -> Self {
+        Budget {
+            max_executions: None,
+            max_time: None,
+            max_steps: 10_000_000,
+        }
+    }
+}
+
+/// Progress of a running search, for progress bars.
+#[derive(Clone, Copy, Debug)]
+pub struct Progress {
+    /// Executions finished so far.
+    pub executions: u64,
+    /// Time since the search started.
+    pub elapsed: Duration,
+}
+
+/// A callback receiving progress about ten times a second.
+pub type ProgressFn = Arc<dyn Fn(&Progress) + Send + Sync>;
+
+/// Everything a search needs besides the program.
+#[derive(Clone, Default)]
+pub struct Config {
+    /// Which interleavings to run.
+    pub strategy: Strategy,
+    /// When to stop.
+    pub budget: Budget,
+    /// Which reductions to apply.
+    pub reductions: Reductions,
+    /// Optional progress callback.
+    pub progress: Option<ProgressFn>,
+}
+
+impl Default for Strategy {
+    fn default() -> Self {
+        Strategy::Exhaustive
+    }
+}
+
+impl fmt::Debug for Config {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Config")
+            .field("strategy", &self.strategy)
+            .field("budget", &self.budget)
+            .field("reductions", &self.reductions)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A schedule in its compact printable form; `Display` and [`Schedule::parse`] round-trip.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Schedule(pub String);
+
+impl Schedule {
+    /// Parses a schedule string as printed with a counterexample.
+    pub fn parse(text: &str) -> Result<Schedule, EngineError> {
+        let text = text.trim();
+        if text.is_empty() {
+            return Err(EngineError::BadSchedule("empty schedule".into()));
+        }
+        Ok(Schedule(text.to_string()))
+    }
+}
+
+impl fmt::Display for Schedule {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// The outcome of a search.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Verdict {
+    /// No explored execution failed (a proof only when the report is exhaustive).
+    Holds,
+    /// An execution panicked (an assertion failed).
+    Violated,
+    /// An execution reached a state where every live thread is blocked.
+    Deadlock,
+    /// Stopped by a budget or a step bound with nothing found.
+    Inconclusive,
+}
+
+/// What went wrong in a failing execution.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum FailureKind {
+    /// A thread panicked.
+    Panic {
+        /// The thread's name.
+        thread: String,
+        /// The panic message.
+        message: String,
+    },
+    /// Every live thread is blocked; one line per waiting thread:
+    /// `"Thread-1 waits for Lock b, held by Thread-2"`.
+    Deadlock {
+        /// Who waits for what, held by whom.
+        waits: Vec<String>,
+    },
+    /// One execution exceeded [`Budget::max_steps`] (likely a livelock or an unbounded loop).
+    StepBound {
+        /// The bound that was hit.
+        steps: u64,
+    },
+}
+
+/// A failing execution, ready to print and replay.
+#[derive(Clone, Debug)]
+pub struct Failure {
+    /// What went wrong.
+    pub kind: FailureKind,
+    /// The schedule that reproduces it (`threadcheck replay MODEL SCHEDULE`).
+    pub schedule: Schedule,
+    /// How many preemptions the schedule has.
+    pub preemptions: u32,
+    /// Every step of the execution.
+    pub trace: Trace,
+}
+
+/// The result of [`check`].
+#[derive(Clone, Debug)]
+pub struct Report {
+    /// The verdict.
+    pub verdict: Verdict,
+    /// True when every interleaving (up to equivalence) was explored: a `Holds` is a proof.
+    pub exhaustive: bool,
+    /// Executions run.
+    pub executions: u64,
+    /// Wall-clock time of the search.
+    pub elapsed: Duration,
+    /// The first failure found, if any.
+    pub failure: Option<Failure>,
+    /// Why the search was not exhaustive (budget, bound, strategy), if it was not.
+    pub limited_by: Option<String>,
+}
+
+/// A search that could not be run as asked.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum EngineError {
+    /// The schedule string is malformed.
+    BadSchedule(String),
+    /// The replayed program did not follow the schedule (it changed, or takes other parameters).
+    ReplayDiverged(String),
+    /// More threads than the engine supports (64).
+    TooManyThreads(usize),
+}
+
+impl fmt::Display for EngineError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            EngineError::BadSchedule(why) => write!(f, "bad schedule: {why}"),
+            EngineError::ReplayDiverged(why) => write!(f, "replay diverged: {why}"),
+            EngineError::TooManyThreads(n) => write!(f, "{n} threads: the engine supports 64"),
+        }
+    }
+}
+impl std::error::Error for EngineError {}
+
+/// Explores `body` (the program's main thread) as `config` says.
+///
+/// STATUS: skeleton; the native engine fills this in.
+pub fn check<F>(config: &Config, body: F) -> Result<Report, EngineError>
+where
+    F: Fn() + Send + Sync + 'static,
+{
+    let _ = (config, body);
+    Ok(Report {
+        verdict: Verdict::Inconclusive,
+        exhaustive: false,
+        executions: 0,
+        elapsed: Duration::ZERO,
+        failure: None,
+        limited_by: Some("the native engine is not built yet".into()),
+    })
+}
