@@ -132,7 +132,12 @@ impl Conflict {
                 steps.push((lu.write, Role::Overwrite));
             }
             Conflict::Deadlock(d) => {
-                steps.extend(d.blocked.iter().filter_map(|b| b.acquired_at).map(|s| (s, Role::Held)));
+                steps.extend(
+                    d.blocked
+                        .iter()
+                        .filter_map(|b| b.acquired_at)
+                        .map(|s| (s, Role::Held)),
+                );
                 steps.sort_unstable();
                 steps.dedup();
             }
@@ -371,7 +376,11 @@ fn find_cycle(blocked: &[BlockedThread]) -> Vec<usize> {
         while let Some(next) = blocked[at].held_by.as_deref().and_then(|h| index.get(h)) {
             if let Some(pos) = path.iter().position(|&p| p == *next) {
                 let mut cycle = path[pos..].to_vec();
-                let min = cycle.iter().enumerate().min_by_key(|&(_, &b)| b).map(|(i, _)| i);
+                let min = cycle
+                    .iter()
+                    .enumerate()
+                    .min_by_key(|&(_, &b)| b)
+                    .map(|(i, _)| i);
                 cycle.rotate_left(min.unwrap_or(0));
                 return cycle;
             }
@@ -396,6 +405,9 @@ mod tests {
             parse_wait("MainThread waits for Thread Thread-1"),
             ("MainThread".into(), "Thread Thread-1".into(), None)
         );
-        assert_eq!(parse_wait("garbage"), (String::new(), "garbage".into(), None));
+        assert_eq!(
+            parse_wait("garbage"),
+            (String::new(), "garbage".into(), None)
+        );
     }
 }

@@ -77,9 +77,12 @@ pub fn explain(failure: &Failure) -> String {
                 count(*steps, "step")
             ));
             let v = view(failure);
-            if let Some(Row::Fold(fold)) = v.rows.iter().rev().find(|r| matches!(r, Row::Fold(_)))
-            {
-                let who: Vec<&str> = fold.threads.iter().map(|&t| thread_name(trace, t)).collect();
+            if let Some(Row::Fold(fold)) = v.rows.iter().rev().find(|r| matches!(r, Row::Fold(_))) {
+                let who: Vec<&str> = fold
+                    .threads
+                    .iter()
+                    .map(|&t| thread_name(trace, t))
+                    .collect();
                 let steps = &trace.steps[fold.start..fold.start + fold.period.min(fold.len)];
                 sentences.push(format!(
                     "Before it was stopped, {} kept repeating the same steps ({}) over and over: \
@@ -87,7 +90,11 @@ pub fn explain(failure: &Failure) -> String {
                     names(&who),
                     places(steps.iter(), main),
                     thousands(fold.iterations() as u64),
-                    if who.len() == 1 { "iterations" } else { "rounds" }
+                    if who.len() == 1 {
+                        "iterations"
+                    } else {
+                        "rounds"
+                    }
                 ));
             }
             if let Some(Conflict::LostUpdate(lu)) = found {
@@ -280,7 +287,10 @@ fn panic(thread: &str, message: &str, trace: &Trace, main: Option<&str>) -> Stri
             let place = if s.is_empty() {
                 format!("step {} of {total} overall", thousands(last as u64 + 1))
             } else {
-                format!("{s}; step {} of {total} overall", thousands(last as u64 + 1))
+                format!(
+                    "{s}; step {} of {total} overall",
+                    thousands(last as u64 + 1)
+                )
             };
             format!(
                 "{thread} panicked with “{message}” right after its {}, “{}” ({place}).",

@@ -3,9 +3,7 @@
 
 use super::conflict::Role;
 use super::explain::explain;
-use super::format::{
-    count, pad, site, thousands, truncate, width, wrap,
-};
+use super::format::{count, pad, site, thousands, truncate, width, wrap};
 use super::trace::{Step, Trace};
 use super::view::{thread_name, view, Row, View};
 use super::RenderContext;
@@ -209,7 +207,10 @@ pub fn render_text(failure: &Failure, ctx: &RenderContext) -> String {
         count(failure.preemptions as u64, "preemption")
     );
     if v.folded > 0 {
-        summary.push_str(&format!("; {} folded", count(v.folded as u64, "repeated step")));
+        summary.push_str(&format!(
+            "; {} folded",
+            count(v.folded as u64, "repeated step")
+        ));
     }
     if let Some(file) = &v.main_file {
         summary.push_str(&format!("; lines are in {file}"));
@@ -347,14 +348,16 @@ fn table(v: &View, trace: &Trace, color: bool) -> Vec<String> {
     let header: Vec<String> = (0..threads)
         .map(|t| pad(&truncate(thread_name(trace, t), widths[t]), widths[t]))
         .collect();
-    lines.push(format!(
-        "{} {} │ {}",
-        pad_left("step", num_w),
-        pad("line", site_w),
-        paint(&header.join(" │ "), Style::Bold, color)
-    )
-    .trim_end()
-    .to_string());
+    lines.push(
+        format!(
+            "{} {} │ {}",
+            pad_left("step", num_w),
+            pad("line", site_w),
+            paint(&header.join(" │ "), Style::Bold, color)
+        )
+        .trim_end()
+        .to_string(),
+    );
     let rule: Vec<String> = widths.iter().map(|&w| "─".repeat(w)).collect();
     lines.push(format!(
         "{}─┼─{}",
@@ -364,7 +367,7 @@ fn table(v: &View, trace: &Trace, color: bool) -> Vec<String> {
 
     // A free-text row starting in thread `t`'s column, shifted left so it fits.
     let span = |t: Option<usize>, text: &str| -> (String, usize) {
-        let avail = total.max(MAX_WIDTH.min(total + 20));
+        let avail = total.max(MAX_WIDTH);
         let text = truncate(text, avail - gutter);
         let start = t.map(|t| col_start[t]).unwrap_or(gutter);
         let start = start.min(avail.saturating_sub(width(&text))).max(gutter);

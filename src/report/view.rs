@@ -138,11 +138,7 @@ pub(crate) struct View {
 
 /// The name of thread `t`, or `"thread t"` when the trace does not describe it.
 pub(crate) fn thread_name(trace: &Trace, t: usize) -> &str {
-    trace
-        .threads
-        .get(t)
-        .map(|d| d.name.as_str())
-        .unwrap_or("?")
+    trace.threads.get(t).map(|d| d.name.as_str()).unwrap_or("?")
 }
 
 /// The index of the thread named `name`.
@@ -201,7 +197,7 @@ pub(crate) fn view(failure: &Failure) -> View {
                             keep[s] = true;
                         }
                     }
-                    let mut text = format!("⧗ waits for {}", b.waits_for);
+                    let mut text = format!("⊘ waits for {}", b.waits_for);
                     if let Some(h) = &b.held_by {
                         text.push_str(&format!(" (held by {h})"));
                     }
@@ -212,7 +208,7 @@ pub(crate) fn view(failure: &Failure) -> View {
         FailureKind::StepBound { steps } => outcomes.push(Row::Outcome {
             thread: None,
             text: format!(
-                "⧗ stopped: the execution did not finish within {}",
+                "⊘ stopped: the execution did not finish within {}",
                 count(*steps, "step")
             ),
         }),
@@ -233,7 +229,8 @@ pub(crate) fn view(failure: &Failure) -> View {
             Some((period, reps)) => {
                 // Show the first iteration unless the steps just before already show it.
                 let shown_before = i >= period
-                    && (0..period).all(|k| same_place(&trace.steps[i - period + k], &trace.steps[i + k]));
+                    && (0..period)
+                        .all(|k| same_place(&trace.steps[i - period + k], &trace.steps[i + k]));
                 let skip = if shown_before { 0 } else { period };
                 rows.extend((i..i + skip).map(Row::Step));
                 let start = i + skip;

@@ -7,7 +7,14 @@ use threadcheck::report::{RenderContext, Step, ThreadDesc, Trace};
 pub const MODEL_FILE: &str = "models/counter_unlocked.rs";
 pub const HANDLE_FILE: &str = "src/thread/handle.rs";
 
-pub fn step(thread: usize, action: &str, object: &str, detail: Option<String>, file: &str, line: u32) -> Step {
+pub fn step(
+    thread: usize,
+    action: &str,
+    object: &str,
+    detail: Option<String>,
+    file: &str,
+    line: u32,
+) -> Step {
     Step {
         thread,
         action: action.into(),
@@ -23,13 +30,30 @@ fn threads(names: &[&str]) -> Vec<ThreadDesc> {
     names
         .iter()
         .enumerate()
-        .map(|(id, name)| ThreadDesc { id, name: name.to_string() })
+        .map(|(id, name)| ThreadDesc {
+            id,
+            name: name.to_string(),
+        })
         .collect()
 }
 
 fn finish(steps: &mut Vec<Step>, thread: usize, name: &str) {
-    steps.push(step(thread, "finish", &format!("Thread {name}"), None, HANDLE_FILE, 82));
-    steps.push(step(thread, "exit", "Program threads", None, HANDLE_FILE, 39));
+    steps.push(step(
+        thread,
+        "finish",
+        &format!("Thread {name}"),
+        None,
+        HANDLE_FILE,
+        82,
+    ));
+    steps.push(step(
+        thread,
+        "exit",
+        "Program threads",
+        None,
+        HANDLE_FILE,
+        39,
+    ));
 }
 
 /// The seed's unlocked counter, `n` increments per thread: Thread-1 reads 0 and is preempted,
@@ -71,7 +95,10 @@ pub fn lost_update(n: u64) -> Failure {
         },
         schedule: Schedule("2:1.2*;1".into()),
         preemptions: 1,
-        trace: Trace { threads: threads(&["MainThread", "Thread-1", "Thread-2"]), steps },
+        trace: Trace {
+            threads: threads(&["MainThread", "Thread-1", "Thread-2"]),
+            steps,
+        },
     }
 }
 
@@ -95,7 +122,10 @@ pub fn deadlock() -> Failure {
         },
         schedule: Schedule("2:1.2*".into()),
         preemptions: 1,
-        trace: Trace { threads: threads(&["MainThread", "Thread-1", "Thread-2"]), steps },
+        trace: Trace {
+            threads: threads(&["MainThread", "Thread-1", "Thread-2"]),
+            steps,
+        },
     }
 }
 
@@ -127,7 +157,10 @@ pub fn panic() -> Failure {
         },
         schedule: Schedule("2:1.2*.1".into()),
         preemptions: 1,
-        trace: Trace { threads: threads(&["MainThread", "producer", "consumer"]), steps },
+        trace: Trace {
+            threads: threads(&["MainThread", "producer", "consumer"]),
+            steps,
+        },
     }
 }
 
@@ -137,9 +170,20 @@ pub fn livelock(rounds: u64) -> Failure {
     let mut steps = Vec::new();
     for _ in 0..rounds {
         for t in 1..3 {
-            let (mine, other) = if t == 1 { ("Lock a", "Lock b") } else { ("Lock b", "Lock a") };
+            let (mine, other) = if t == 1 {
+                ("Lock a", "Lock b")
+            } else {
+                ("Lock b", "Lock a")
+            };
             steps.push(step(t, "acquire", mine, None, f, 10));
-            steps.push(step(t, "try acquire", other, Some("-> False".into()), f, 11));
+            steps.push(step(
+                t,
+                "try acquire",
+                other,
+                Some("-> False".into()),
+                f,
+                11,
+            ));
             steps.push(step(t, "release", mine, None, f, 12));
         }
     }
@@ -148,7 +192,10 @@ pub fn livelock(rounds: u64) -> Failure {
         kind: FailureKind::StepBound { steps: n },
         schedule: Schedule("livelock".into()),
         preemptions: 0,
-        trace: Trace { threads: threads(&["MainThread", "Thread-1", "Thread-2"]), steps },
+        trace: Trace {
+            threads: threads(&["MainThread", "Thread-1", "Thread-2"]),
+            steps,
+        },
     }
 }
 
