@@ -395,3 +395,52 @@ fn wide_tables_are_truncated_to_the_screen() {
     assert_fits_one_screen(&text);
     assert!(text.contains('…'), "nothing was shortened:\n{text}");
 }
+
+/// A long trace without repetition (a random schedule) is cut down to one screen too: the
+/// conflicting steps stay, runs of unrelated steps become "N other steps ... not shown" rows.
+#[test]
+fn long_irregular_traces_elide_unrelated_steps() {
+    let f = "models/noise.rs";
+    let mut seed: u64 = 0x2545_f491_4f6c_dd1d;
+    let mut next = move || {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed
+    };
+    let mut steps = Vec::new();
+    for k in 0..3000u64 {
+        let t = 1 + (next() % 2) as usize;
+        let line = 100 + (next() % 400) as u32;
+        steps.push(step(
+            t,
+            "put",
+            "Queue noise",
+            Some(format!("<- {k}")),
+            f,
+            line,
+        ));
+    }
+    // The lost update, in the middle of the noise.
+    steps.insert(1500, step(1, "read", "Var x", Some("-> 7".into()), f, 12));
+    steps.insert(1501, step(2, "write", "Var x", Some("<- 8".into()), f, 13));
+    steps.insert(1502, step(1, "write", "Var x", Some("<- 8".into()), f, 13));
+    let failure = Failure {
+        kind: FailureKind::Panic {
+            thread: "MainThread".into(),
+            message: "x == 9".into(),
+        },
+        schedule: Schedule("s".into()),
+        preemptions: 900,
+        trace: Trace {
+            threads: lost_update(1).trace.threads,
+            steps,
+        },
+    };
+    let text = render_text(&failure, &ctx("noise", false));
+    assert_fits_one_screen(&text);
+    assert!(text.contains("not shown"), "{text}");
+    assert!(text.contains("▶ read Var x -> 7"), "{text}");
+    assert!(text.contains("▶ write Var x <- 8"), "{text}");
+    assert!(explain(&failure).contains("Thread-1 read Var x = 7 (line 12)"));
+}

@@ -17,6 +17,14 @@ use crate::engine::{Failure, FailureKind};
 use std::collections::HashMap;
 
 /// What caused a failure, as found in its trace by [`conflict`].
+///
+/// ```
+/// use threadcheck::report::{Conflict, LostUpdate};
+/// let c = Conflict::LostUpdate(LostUpdate {
+///     object: "Var counter".into(), thread: 0, read: 0, write: 3, lost: vec![2],
+/// });
+/// assert_eq!(c.steps().len(), 3);
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Conflict {
     /// Two accesses of one thread to an object were interleaved by other threads' writes.
@@ -26,6 +34,13 @@ pub enum Conflict {
 }
 
 /// A read-modify-write interleaved by other writers: step indices into [`Trace::steps`].
+///
+/// ```
+/// use threadcheck::report::LostUpdate;
+/// // Thread 0 read at step 0 and wrote at step 3; thread 1's write at step 2 was lost.
+/// let lu = LostUpdate { object: "Var counter".into(), thread: 0, read: 0, write: 3, lost: vec![2] };
+/// assert_eq!(lu.lost.len(), 1);
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct LostUpdate {
     /// The object, as the trace names it (`"Var counter"`).
@@ -41,6 +56,17 @@ pub struct LostUpdate {
 }
 
 /// One blocked thread of a deadlock.
+///
+/// ```
+/// use threadcheck::report::BlockedThread;
+/// let b = BlockedThread {
+///     thread: "Thread-1".into(),
+///     waits_for: "Lock b".into(),
+///     held_by: Some("Thread-2".into()),
+///     acquired_at: Some(4),
+/// };
+/// assert_eq!(b.held_by.as_deref(), Some("Thread-2"));
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct BlockedThread {
     /// The waiting thread's name.
@@ -55,6 +81,18 @@ pub struct BlockedThread {
 }
 
 /// The wait-for graph of a deadlock.
+///
+/// ```
+/// use threadcheck::report::{BlockedThread, DeadlockCycle};
+/// let wait = |t: &str, o: &str, h: &str| BlockedThread {
+///     thread: t.into(), waits_for: o.into(), held_by: Some(h.into()), acquired_at: None,
+/// };
+/// let d = DeadlockCycle {
+///     blocked: vec![wait("Thread-1", "Lock b", "Thread-2"), wait("Thread-2", "Lock a", "Thread-1")],
+///     cycle: vec![0, 1],
+/// };
+/// assert_eq!(d.blocked[d.cycle[1]].thread, "Thread-2");
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct DeadlockCycle {
     /// Every blocked thread, in the engine's order.
@@ -66,6 +104,11 @@ pub struct DeadlockCycle {
 }
 
 /// The part a step plays in a [`Conflict`], for highlighting.
+///
+/// ```
+/// use threadcheck::report::Role;
+/// assert_eq!(Role::LostWrite.label(), "lost update");
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Role {
     /// The read that went stale.
@@ -395,6 +438,7 @@ fn find_cycle(blocked: &[BlockedThread]) -> Vec<usize> {
 mod tests {
     use super::*;
 
+    /// The engine's deadlock lines parse with and without a holder; garbage is kept whole.
     #[test]
     fn parses_wait_lines() {
         assert_eq!(

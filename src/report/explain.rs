@@ -77,7 +77,12 @@ pub fn explain(failure: &Failure) -> String {
                 count(*steps, "step")
             ));
             let v = view(failure);
-            if let Some(Row::Fold(fold)) = v.rows.iter().rev().find(|r| matches!(r, Row::Fold(_))) {
+            if let Some(Row::Fold(fold)) = v
+                .rows
+                .iter()
+                .rev()
+                .find(|r| matches!(r, Row::Fold(f) if f.repeat))
+            {
                 let who: Vec<&str> = fold
                     .threads
                     .iter()
@@ -165,13 +170,14 @@ fn lost_update(lu: &LostUpdate, trace: &Trace, main: Option<&str>) -> String {
     if preempted {
         text.push_str(" and was preempted before writing it back");
     }
-    text.push_str(&format!(
-        ". Meanwhile {writers} wrote {object}{times}{lost_places}"
-    ));
     if n > 1 {
-        text.push_str(&format!(", the last time {last_value}"));
+        text.push_str(&format!(
+            ". Meanwhile {writers} wrote {object}{times}{lost_places}, the last time {last_value}"
+        ));
     } else {
-        text.push_str(&format!(" = {last_value}"));
+        text.push_str(&format!(
+            ". Meanwhile {writers} wrote {object} = {last_value}{lost_places}"
+        ));
     }
     text.push_str(&format!(
         ". Then {me} wrote {write_value}{}, computed from its stale read of {read_value}, over \

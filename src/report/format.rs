@@ -215,6 +215,7 @@ pub(crate) fn is_release(action: &str) -> bool {
 mod tests {
     use super::*;
 
+    /// Numbers are grouped by thousands with commas, as the reports print counts.
     #[test]
     fn thousands_groups_digits() {
         assert_eq!(thousands(0), "0");
@@ -224,6 +225,7 @@ mod tests {
         assert_eq!(thousands(1_234_567), "1,234,567");
     }
 
+    /// Consecutive lines collapse into ranges; singletons stay single.
     #[test]
     fn line_ranges_are_compact() {
         let set: BTreeSet<u32> = [12, 13, 14, 20].into_iter().collect();
@@ -232,6 +234,7 @@ mod tests {
         assert_eq!(line_ranges(&one), "line 7");
     }
 
+    /// Truncation respects the width in characters (not bytes) and marks the cut with `…`.
     #[test]
     fn truncate_marks_the_cut() {
         assert_eq!(truncate("abcdef", 4), "abc…");
@@ -239,6 +242,7 @@ mod tests {
         assert_eq!(width(&truncate("ééééé", 3)), 3);
     }
 
+    /// Word wrapping never exceeds the width and loses no word.
     #[test]
     fn wrap_respects_width() {
         let lines = wrap("one two three four five six", 9);
@@ -246,6 +250,7 @@ mod tests {
         assert_eq!(lines.join(" "), "one two three four five six");
     }
 
+    /// Only threadcheck's own sources count as library sites, not models or tests.
     #[test]
     fn library_files_are_recognised() {
         assert!(is_library_file("src/thread/handle.rs"));
@@ -254,6 +259,7 @@ mod tests {
         assert!(!is_library_file("tests/report.rs"));
     }
 
+    /// The value of a detail is found behind both arrows.
     #[test]
     fn value_strips_arrows() {
         assert_eq!(value(Some("-> 41")), Some("41"));

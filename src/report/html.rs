@@ -113,6 +113,10 @@ pub fn render_html(failure: &Failure, ctx: &RenderContext) -> String {
             count(v.folded as u64, "repeated step")
         );
     }
+    if v.elided > 0 {
+        let elided = count(v.elided as u64, "unrelated step");
+        let _ = write!(summary, " · {elided} not shown");
+    }
     if let Some(file) = &v.main_file {
         let _ = write!(summary, " · lines are in {file}");
     }
@@ -365,6 +369,7 @@ fn fold_rows(h: &mut String, trace: &Trace, v: &View, fold: &Fold, k: usize, thr
 mod tests {
     use super::*;
 
+    /// Every HTML-special character is escaped.
     #[test]
     fn escapes_markup() {
         assert_eq!(

@@ -212,6 +212,10 @@ pub fn render_text(failure: &Failure, ctx: &RenderContext) -> String {
             count(v.folded as u64, "repeated step")
         ));
     }
+    if v.elided > 0 {
+        let elided = count(v.elided as u64, "unrelated step");
+        summary.push_str(&format!("; {elided} not shown"));
+    }
     if let Some(file) = &v.main_file {
         summary.push_str(&format!("; lines are in {file}"));
     }
@@ -461,6 +465,7 @@ fn pad_left(text: &str, w: usize) -> String {
 mod tests {
     use super::*;
 
+    /// Column fitting shrinks the widest columns first and leaves fitting tables alone.
     #[test]
     fn columns_shrink_widest_first() {
         assert_eq!(fit_columns(&[10, 40, 30], 70), vec![10, 30, 30]);

@@ -28,8 +28,10 @@ pub(crate) struct Fold {
     pub start: usize,
     /// Number of folded steps.
     pub len: usize,
-    /// Steps per iteration.
+    /// Steps per iteration (equal to `len` for a gap).
     pub period: usize,
+    /// True for a repeated cycle; false for a gap: unrelated steps elided from a long view.
+    pub repeat: bool,
     /// The threads taking part, in order of first appearance.
     pub threads: Vec<usize>,
 }
@@ -49,6 +51,25 @@ impl Fold {
             .map(|&t| thread_name(trace, t))
             .collect();
         let steps = &trace.steps[self.start..self.start + self.len];
+        if !self.repeat {
+            let mut label = format!(
+                "{} of {} not shown",
+                count(self.len as u64, "other step"),
+                names.join(", ")
+            );
+            let lines = steps
+                .iter()
+                .filter(|s| Some(s.file.as_str()) == main_file)
+                .map(|s| s.line);
+            if let (Some(lo), Some(hi)) = (lines.clone().min(), lines.max()) {
+                label.push_str(&if lo == hi {
+                    format!(" (line {lo})")
+                } else {
+                    format!(" (lines {lo}-{hi})")
+                });
+            }
+            return label;
+        }
         let noun = if self.threads.len() == 1 {
             "iteration"
         } else {
@@ -132,8 +153,10 @@ pub(crate) struct View {
     pub roles: HashMap<usize, Role>,
     /// The model's source file (rows show only line numbers for it).
     pub main_file: Option<String>,
-    /// Number of steps hidden in folds.
+    /// Number of steps hidden in folds of repeated cycles.
     pub folded: usize,
+    /// Number of unrelated steps hidden in gaps (long irregular traces only).
+    pub elided: usize,
 }
 
 /// The name of thread `t`, or `"thread t"` when the trace does not describe it.
@@ -170,8 +193,8 @@ pub(crate) fn view(failure: &Failure) -> View {
             keep[s] = true;
         }
     }
-    for i in n.saturating_sub(2)..n {
-        keep[i] = true;
+    for k in keep.iter_mut().skip(n.saturating_sub(2)) {
+        *k = true;
     }
     let mut outcomes = Vec::new();
     match &failure.kind {
@@ -215,6 +238,11 @@ pub(crate) fn view(failure: &Failure) -> View {
     }
 
     let keys = keys(trace);
+    // next_keep[i]: the first kept step at or after i.
+    let mut next_keep = vec![n; n + 1];
+    for i in (0..n).rev() {
+        next_keep[i] = if keep[i] { i } else { next_keep[i + 1] };
+    }
     let mut rows = Vec::new();
     let mut folded = 0;
     let mut i = 0;
@@ -224,7 +252,7 @@ pub(crate) fn view(failure: &Failure) -> View {
             i += 1;
             continue;
         }
-        let end = (i..n).find(|&j| keep[j]).unwrap_or(n);
+        let end = next_keep[i];
         match best_repeat(&keys, i, end) {
             Some((period, reps)) => {
                 // Show the first iteration unless the steps just before already show it.
@@ -246,6 +274,7 @@ pub(crate) fn view(failure: &Failure) -> View {
                     len,
                     period,
                     threads,
+                    repeat: true,
                 }));
                 folded += len;
                 i += reps * period;
@@ -256,6 +285,7 @@ pub(crate) fn view(failure: &Failure) -> View {
             }
         }
     }
+    let (mut rows, elided) = elide(rows, &keep, trace);
     rows.extend(outcomes);
     View {
         rows,
@@ -263,6 +293,7 @@ pub(crate) fn view(failure: &Failure) -> View {
         roles,
         main_file: main_file(trace).map(str::to_string),
         folded,
+        elided,
     }
 }
 
@@ -273,6 +304,60 @@ fn same_place(a: &super::trace::Step, b: &super::trace::Step) -> bool {
         && a.object == b.object
         && a.line == b.line
         && a.file == b.file
+}
+
+/// The most rows a view aims at; beyond it, runs of steps away from the kept ones are elided.
+pub(crate) const ROW_BUDGET: usize = 40;
+
+/// When `rows` exceed [`ROW_BUDGET`], replaces each run of (at least 3) shown steps that are
+/// neither kept nor next to a kept step or a fold by one gap row. Returns the rows and the number
+/// of steps elided.
+fn elide(rows: Vec<Row>, keep: &[bool], trace: &Trace) -> (Vec<Row>, usize) {
+    if rows.len() <= ROW_BUDGET {
+        return (rows, 0);
+    }
+    let essential: Vec<bool> = rows
+        .iter()
+        .map(|r| match r {
+            Row::Step(i) => keep[*i],
+            _ => true,
+        })
+        .collect();
+    let near = |k: usize| {
+        essential[k] || (k > 0 && essential[k - 1]) || (k + 1 < rows.len() && essential[k + 1])
+    };
+    let mut out = Vec::with_capacity(ROW_BUDGET);
+    let mut elided = 0;
+    let mut k = 0;
+    while k < rows.len() {
+        let run_end = (k..rows.len()).find(|&j| near(j)).unwrap_or(rows.len());
+        if run_end - k >= 3 {
+            let (Row::Step(first), Row::Step(last)) = (&rows[k], &rows[run_end - 1]) else {
+                unreachable!("non-essential rows are steps")
+            };
+            let mut threads = Vec::new();
+            for s in &trace.steps[*first..=*last] {
+                if !threads.contains(&s.thread) {
+                    threads.push(s.thread);
+                }
+            }
+            threads.sort_unstable();
+            let len = last - first + 1;
+            out.push(Row::Fold(Fold {
+                start: *first,
+                len,
+                period: len,
+                threads,
+                repeat: false,
+            }));
+            elided += len;
+            k = run_end;
+        } else {
+            out.push(rows[k].clone());
+            k += 1;
+        }
+    }
+    (out, elided)
 }
 
 /// Interns each step's `(thread, action, object, file, line, preemption)`.
@@ -328,6 +413,7 @@ fn best_repeat(keys: &[u32], i: usize, end: usize) -> Option<(usize, usize)> {
 mod tests {
     use super::*;
 
+    /// Tandem repeats are found with the shortest period, and need three repetitions.
     #[test]
     fn best_repeat_prefers_the_short_period() {
         let keys = [1, 2, 1, 2, 1, 2, 1, 2, 3];
