@@ -59,7 +59,13 @@ pub(super) const MODEL: Model = Model {
     expected: Verdict::Holds,
     seed: "003 (Threading and Concurrency in Python: Using a Lock)",
     params: &[
-        param("iterations", "increments per thread", 100_000, 1, 100_000_000),
+        param(
+            "iterations",
+            "increments per thread",
+            100_000,
+            1,
+            100_000_000,
+        ),
         param("threads", "incrementing threads", 2, 1, 64),
     ],
     spawned_threads: |p| p.count("threads"),

@@ -49,7 +49,13 @@ pub(super) const MODEL: Model = Model {
     expected: Verdict::Violated,
     seed: "003 (Threading and Concurrency in Python), without its lock",
     params: &[
-        param("iterations", "increments per thread", 100_000, 1, 100_000_000),
+        param(
+            "iterations",
+            "increments per thread",
+            100_000,
+            1,
+            100_000_000,
+        ),
         param("threads", "incrementing threads", 2, 1, 64),
     ],
     spawned_threads: |p| p.count("threads"),

@@ -35,10 +35,8 @@ pub fn body<R: Runtime>(_params: &Params) {
             .spawn(move || transfer(&first, &second));
         spawned.unwrap_or_else(|e| panic!("cannot start {name}: {e}"))
     };
-    let workers: Vec<JoinHandle<(), R>> = vec![
-        spawn("transfer_ab", &a, &b),
-        spawn("transfer_ba", &b, &a),
-    ];
+    let workers: Vec<JoinHandle<(), R>> =
+        vec![spawn("transfer_ab", &a, &b), spawn("transfer_ba", &b, &a)];
     for worker in workers {
         join(worker);
     }

@@ -13,8 +13,8 @@ use super::capture;
 use crate::engine::{self, Budget, Config, EngineError, FailureKind, Reductions, Verdict};
 use crate::models::{Model, Params};
 use shuttle::scheduler::{
-    DataSource, DfsScheduler, PctScheduler, RandomDataSource, RandomScheduler, Schedule,
-    Scheduler, Task, TaskId,
+    DataSource, DfsScheduler, PctScheduler, RandomDataSource, RandomScheduler, Schedule, Scheduler,
+    Task, TaskId,
 };
 use std::cell::RefCell;
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -244,7 +244,9 @@ fn run_native(plan: &Plan, executions: &Arc<AtomicU64>) -> Result<Outcome, Usage
         failure: report.failure.as_ref().map(native_failure),
         notes: Vec::new(),
     };
-    if plan.strategy.samples() && outcome.verdict == Verdict::Inconclusive && report.failure.is_none()
+    if plan.strategy.samples()
+        && outcome.verdict == Verdict::Inconclusive
+        && report.failure.is_none()
     {
         // A random or PCT sample that ran its course found nothing: that is its answer.
         outcome.verdict = Verdict::Holds;
@@ -262,7 +264,10 @@ fn run_native(plan: &Plan, executions: &Arc<AtomicU64>) -> Result<Outcome, Usage
                 budget.max_executions = Some(max.saturating_sub(report.executions).max(1));
             }
             if let Some(max) = budget.max_time {
-                budget.max_time = Some(max.saturating_sub(report.elapsed).max(Duration::from_millis(100)));
+                budget.max_time = Some(
+                    max.saturating_sub(report.elapsed)
+                        .max(Duration::from_millis(100)),
+                );
             }
             let strategy = engine::Strategy::Bounded {
                 max_preemptions: Some(preemptions - 1),
@@ -270,7 +275,11 @@ fn run_native(plan: &Plan, executions: &Arc<AtomicU64>) -> Result<Outcome, Usage
             let again = native_check(plan, strategy, budget, executions, report.executions)?;
             outcome.executions += again.executions;
             outcome.elapsed += again.elapsed;
-            if let Some(smaller) = again.failure.as_ref().filter(|f| f.preemptions < preemptions) {
+            if let Some(smaller) = again
+                .failure
+                .as_ref()
+                .filter(|f| f.preemptions < preemptions)
+            {
                 outcome.notes.push(format!(
                     "minimised: the exhaustive search first met a counterexample with {preemptions} \
                      preemption(s); this one has {}, the fewest possible (--no-minimize to skip)",
@@ -382,7 +391,8 @@ fn run_loom(plan: &Plan, executions: &Arc<AtomicU64>) -> Result<Outcome, UsageEr
     }
     // Loom checks its budgets every `checkpoint_interval` executions; check them every time.
     if let Some(max) = plan.budget.max_executions {
-        builder.max_permutations = Some(usize::try_from(max.saturating_add(1)).unwrap_or(usize::MAX));
+        builder.max_permutations =
+            Some(usize::try_from(max.saturating_add(1)).unwrap_or(usize::MAX));
         builder.checkpoint_interval = 1;
     }
     if let Some(max) = plan.budget.max_time {
@@ -407,7 +417,8 @@ fn run_loom(plan: &Plan, executions: &Arc<AtomicU64>) -> Result<Outcome, UsageEr
         exhaustive: bound.is_none(),
         executions: count,
         elapsed,
-        limited_by: bound.map(|b| format!("preemption bound: at most {b} preemption(s) per execution")),
+        limited_by: bound
+            .map(|b| format!("preemption bound: at most {b} preemption(s) per execution")),
         failure: None,
         notes: Vec::new(),
     };
@@ -467,7 +478,10 @@ fn run_loom(plan: &Plan, executions: &Arc<AtomicU64>) -> Result<Outcome, UsageEr
 fn budget_words(budget: &Budget, by_count: bool) -> String {
     match (by_count, budget.max_executions, budget.max_time) {
         (true, Some(n), _) => format!("stopped by the budget: --max-executions {n}"),
-        (_, _, Some(t)) => format!("stopped by the budget: --time {}", super::format_duration(t)),
+        (_, _, Some(t)) => format!(
+            "stopped by the budget: --time {}",
+            super::format_duration(t)
+        ),
         _ => "stopped by the budget".to_string(),
     }
 }
@@ -792,13 +806,11 @@ fn run_shuttle(plan: &Plan, executions: &Arc<AtomicU64>) -> Result<Outcome, Usag
             budget.max_executions.map(|_| count),
             false,
         )),
-        StrategyKind::Bounded => {
-            return Err(UsageError(
-                "shuttle has no preemption-bounded search: use --strategy exhaustive (depth-first), \
+        StrategyKind::Bounded => return Err(UsageError(
+            "shuttle has no preemption-bounded search: use --strategy exhaustive (depth-first), \
                  random or pct with shuttle, or --engine native or loom for bounded"
-                    .to_string(),
-            ))
-        }
+                .to_string(),
+        )),
     };
     let recorded = Rc::new(RefCell::new(Recorded::default()));
     let recorder = Recorder {

@@ -62,7 +62,11 @@ where
         Ok(cli) => cli,
         Err(e) => {
             let _ = e.print();
-            return if e.use_stderr() { EXIT_USAGE } else { EXIT_HOLDS };
+            return if e.use_stderr() {
+                EXIT_USAGE
+            } else {
+                EXIT_HOLDS
+            };
         }
     };
     match cli.command {
@@ -134,7 +138,11 @@ fn parse_duration(text: &str) -> Result<Duration, String> {
             "s" | "sec" | "secs" => 1.0,
             "m" | "min" | "mins" => 60.0,
             "h" | "hour" | "hours" => 3600.0,
-            _ => return Err(format!("`{text}` is not a duration (try 30s, 2m, 1h, 500ms)")),
+            _ => {
+                return Err(format!(
+                    "`{text}` is not a duration (try 30s, 2m, 1h, 500ms)"
+                ))
+            }
         };
         let secs = value * scale;
         if !secs.is_finite() || secs > 1e12 {
@@ -172,7 +180,11 @@ fn shell_quote(text: &str) -> String {
 
 /// `threadcheck replay MODEL 'SCHEDULE' --iterations N ...` with the non-default parameters.
 fn replay_command(model: &Model, params: &Params, schedule: &str) -> String {
-    let mut command = format!("threadcheck replay {} {}", model.name, shell_quote(schedule));
+    let mut command = format!(
+        "threadcheck replay {} {}",
+        model.name,
+        shell_quote(schedule)
+    );
     for (name, value) in model.non_default(params) {
         command.push_str(&format!(" --{name} {value}"));
     }
@@ -193,9 +205,7 @@ fn lookup(name: &str) -> Result<&'static Model, String> {
 
 /// The model's parameters from the flags.
 fn model_params(model: &Model, given: &ModelParams) -> Result<Params, String> {
-    model
-        .params_with(&given.given())
-        .map_err(|e| e.to_string())
+    model.params_with(&given.given()).map_err(|e| e.to_string())
 }
 
 fn run_list(list: &ListArgs) -> i32 {
@@ -226,12 +236,10 @@ fn make_plan(args: &CheckArgs) -> Result<Plan, String> {
     let params = model_params(model, &args.params)?;
     let engine = args.engine;
     let strategy = match (args.strategy, args.max_preemptions) {
-        (Some(s), Some(_)) if s != StrategyKind::Bounded => {
-            return Err(format!(
-                "--max-preemptions bounds the bounded strategy; it means nothing with --strategy {}",
-                s.name()
-            ))
-        }
+        (Some(s), Some(_)) if s != StrategyKind::Bounded => return Err(format!(
+            "--max-preemptions bounds the bounded strategy; it means nothing with --strategy {}",
+            s.name()
+        )),
         (Some(s), _) => s,
         (None, Some(_)) => StrategyKind::Bounded,
         (None, None) => match engine {
@@ -325,8 +333,9 @@ fn quietly<T>(
     output: &OutputArgs,
     work: impl FnOnce(&Arc<AtomicU64>) -> T,
 ) -> (T, String) {
-    let quiet = capture::Quiet::begin(true);
+    // Ask before fd 2 is redirected.
     let show_progress = !output.quiet && std::io::stderr().is_terminal();
+    let quiet = capture::Quiet::begin(true);
     let executions = Arc::new(AtomicU64::new(0));
     let progress = progress::Progress::start(
         label,
@@ -451,31 +460,30 @@ fn run_replay(args: &ReplayArgs) -> i32 {
         Err(e) => return usage_error(&e, json),
     };
     let is_shuttle = args.schedule.trim_start().starts_with("shuttle:");
-    let engine = match (args.engine, is_shuttle) {
-        (Some(EngineKind::Loom), _) => {
-            return usage_error(
-                "loom records no schedules, so there is nothing to replay on loom; replay \
+    let engine =
+        match (args.engine, is_shuttle) {
+            (Some(EngineKind::Loom), _) => {
+                return usage_error(
+                    "loom records no schedules, so there is nothing to replay on loom; replay \
                  native or shuttle schedules",
-                json,
-            )
-        }
-        (Some(EngineKind::Native), true) => {
-            return usage_error(
-                "this is a shuttle schedule (it starts with `shuttle:`); replay it with \
+                    json,
+                )
+            }
+            (Some(EngineKind::Native), true) => {
+                return usage_error(
+                    "this is a shuttle schedule (it starts with `shuttle:`); replay it with \
                  --engine shuttle",
-                json,
-            )
-        }
-        (Some(EngineKind::Shuttle), false) => {
-            return usage_error(
+                    json,
+                )
+            }
+            (Some(EngineKind::Shuttle), false) => return usage_error(
                 "bad schedule: a shuttle schedule starts with `shuttle:`; this one looks like a \
                  native engine schedule (drop --engine shuttle)",
                 json,
-            )
-        }
-        (_, true) => EngineKind::Shuttle,
-        (_, false) => EngineKind::Native,
-    };
+            ),
+            (_, true) => EngineKind::Shuttle,
+            (_, false) => EngineKind::Native,
+        };
     if let Some(why) = model.unsupported_reason(engine.name()) {
         return usage_error(why, json);
     }

@@ -95,7 +95,9 @@ pub(crate) fn list_text(models: &[Model], color: bool) -> String {
         let _ = writeln!(out, "    seed:       {}", model.seed);
         let _ = writeln!(out);
     }
-    out.push_str("Check one with: threadcheck check MODEL [--engine native|loom|shuttle] [parameters]\n");
+    out.push_str(
+        "Check one with: threadcheck check MODEL [--engine native|loom|shuttle] [parameters]\n",
+    );
     out
 }
 
@@ -223,10 +225,7 @@ fn verdict_text(plan: &Plan, outcome: &Outcome, paint: &Paint, replaying: bool) 
             if replaying {
                 let _ = write!(text, "\n  (the replayed execution)");
             } else {
-                let _ = write!(
-                    text,
-                    "\n  found in {time}, after {n} execution{plural}"
-                );
+                let _ = write!(text, "\n  found in {time}, after {n} execution{plural}");
             }
             text
         }
@@ -296,7 +295,11 @@ pub(crate) fn check_text(
     let what = if replaying {
         format!("replay on {}", plan.engine.name())
     } else {
-        let mut s = format!("engine {}, strategy {}", plan.engine.name(), plan.strategy.name());
+        let mut s = format!(
+            "engine {}, strategy {}",
+            plan.engine.name(),
+            plan.strategy.name()
+        );
         if plan.strategy.samples() {
             let _ = write!(s, " (seed {})", plan.seed);
         }
@@ -429,7 +432,7 @@ pub(crate) fn check_json(
                         action: s.action.clone(),
                         object: s.object.clone(),
                         detail: s.detail.clone(),
-                        file: s.file.clone(),
+                        file: super::capture::tidy_path(&s.file).to_string(),
                         line: s.line,
                         preemption: s.preemption,
                     })
