@@ -1,5 +1,5 @@
-//! The `threadcheck` command-line tool: `list`, `check` and `replay` over the seed
-//! [models](crate::models).
+//! The `threadcheck` command-line tool: `list`, `check` and `replay` over the seed models,
+//! [`crate::models`].
 //!
 //! The binary is `src/main.rs`, which calls [`main`]. The contract (flags, exit codes, JSON
 //! fields) is the one `threadcheck --help` documents:
@@ -307,12 +307,11 @@ fn make_plan(args: &CheckArgs) -> Result<Plan, String> {
             }
         }
     }
-    let mut budget = Budget::default();
-    budget.max_executions = args.max_executions;
-    budget.max_time = args.time;
-    if let Some(steps) = args.max_steps {
-        budget.max_steps = steps;
-    }
+    let budget = Budget {
+        max_executions: args.max_executions,
+        max_time: args.time,
+        max_steps: args.max_steps.unwrap_or(Budget::default().max_steps),
+    };
     Ok(Plan {
         model,
         params,
