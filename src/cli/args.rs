@@ -220,6 +220,9 @@ pub(crate) struct CheckArgs {
     /// The model to check (`threadcheck list` shows them).
     pub model: String,
 
+    #[command(flatten)]
+    pub params: ModelParams,
+
     /// The engine that explores the interleavings.
     #[arg(long, value_enum, default_value_t = EngineKind::Native, help_heading = "Search")]
     pub engine: EngineKind,
@@ -272,9 +275,6 @@ pub(crate) struct CheckArgs {
     pub html: Option<PathBuf>,
 
     #[command(flatten)]
-    pub params: ModelParams,
-
-    #[command(flatten)]
     pub output: OutputArgs,
 }
 
@@ -287,21 +287,21 @@ pub(crate) struct ReplayArgs {
     /// The schedule printed with the counterexample (quote it).
     pub schedule: String,
 
+    #[command(flatten)]
+    pub params: ModelParams,
+
     /// The engine that recorded the schedule (default: shuttle for `shuttle:` schedules,
     /// native otherwise).
-    #[arg(long, value_enum)]
+    #[arg(long, value_enum, help_heading = "Replay")]
     pub engine: Option<EngineKind>,
 
     /// Steps the execution may take before it is reported as endless. Default 10000000.
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", help_heading = "Replay")]
     pub max_steps: Option<u64>,
 
     /// Write the replayed trace as a self-contained web page (native engine).
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", help_heading = "Output")]
     pub html: Option<PathBuf>,
-
-    #[command(flatten)]
-    pub params: ModelParams,
 
     #[command(flatten)]
     pub output: OutputArgs,

@@ -236,10 +236,12 @@ fn make_plan(args: &CheckArgs) -> Result<Plan, String> {
     let params = model_params(model, &args.params)?;
     let engine = args.engine;
     let strategy = match (args.strategy, args.max_preemptions) {
-        (Some(s), Some(_)) if s != StrategyKind::Bounded => return Err(format!(
+        (Some(s), Some(_)) if s != StrategyKind::Bounded => {
+            return Err(format!(
             "--max-preemptions bounds the bounded strategy; it means nothing with --strategy {}",
             s.name()
-        )),
+        ))
+        }
         (Some(s), _) => s,
         (None, Some(_)) => StrategyKind::Bounded,
         (None, None) => match engine {
