@@ -38,6 +38,12 @@ pub mod rt;
 pub mod sync;
 pub mod thread;
 
+#[cfg(feature = "cli")]
+pub mod cli;
+#[cfg(feature = "cli")]
+#[path = "../models/mod.rs"]
+pub mod models;
+
 use rt::DefaultRuntime;
 
 /// [`sync::Lock`] on the default runtime.

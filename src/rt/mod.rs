@@ -69,6 +69,7 @@ pub mod checker_rt;
 #[doc(hidden)]
 pub mod condvar_monitor;
 mod std_rt;
+pub use crate::engine::Native;
 pub use std_rt::Std;
 
 #[cfg(any(loom, feature = "loom"))]
