@@ -16,7 +16,6 @@ mod capture;
 mod engines;
 mod output;
 mod progress;
-mod render;
 
 use crate::engine::{Budget, Verdict};
 use crate::models::{self, Model, Params};
@@ -365,12 +364,12 @@ fn exit_code(verdict: Verdict) -> i32 {
 fn write_html(
     path: &std::path::Path,
     outcome: &Outcome,
-    ctx: &render::RenderContext,
+    ctx: &crate::report::RenderContext,
 ) -> Result<bool, String> {
     let Some(failure) = outcome.failure.as_ref().and_then(|f| f.native.as_ref()) else {
         return Ok(false);
     };
-    let page = render::render_html(failure, ctx);
+    let page = crate::report::render_html(failure, ctx);
     std::fs::write(path, page).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
     Ok(true)
 }
@@ -389,7 +388,7 @@ fn report(
         .as_ref()
         .and_then(|f| f.schedule.as_deref())
         .map(|s| replay_command(plan.model, &plan.params, s));
-    let ctx = render::RenderContext {
+    let ctx = crate::report::RenderContext {
         model: plan.model.name.to_string(),
         replay_command: replay.clone().unwrap_or_default(),
         color,

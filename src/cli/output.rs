@@ -2,9 +2,9 @@
 
 use super::engines::{EngineKind, Outcome, Plan, StrategyKind};
 use super::progress::{human_duration, thousands};
-use super::render::{self, RenderContext};
 use crate::engine::Verdict;
 use crate::models::Model;
+use crate::report::{self, RenderContext};
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::fmt::Write;
@@ -243,7 +243,7 @@ fn counterexample_text(
         return String::new();
     };
     if let Some(native) = &failure.native {
-        return render::render_text(native, ctx);
+        return report::render_text(native, ctx);
     }
     let mut out = String::new();
     match plan.engine {
