@@ -125,9 +125,11 @@ impl<R: Runtime> BoundedSemaphore<R> {
     /// ```
     #[track_caller]
     pub fn acquire_with(&self, wait: Wait) -> Option<BoundedSemaphorePermit<'_, R>> {
+        // `then`, not `then_some`: a guard built eagerly would be dropped on failure,
+        // releasing what was never acquired.
         self.core
             .take(wait)
-            .then_some(BoundedSemaphorePermit { semaphore: self })
+            .then(|| BoundedSemaphorePermit { semaphore: self })
     }
 
     /// Gives back one permit (`semaphore.release()`), usually one kept with

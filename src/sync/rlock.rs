@@ -164,7 +164,9 @@ impl<T: Send, R: Runtime> RLock<T, R> {
     /// ```
     #[track_caller]
     pub fn acquire_with(&self, wait: Wait) -> Option<RLockGuard<'_, T, R>> {
-        self.enter(wait, false).then_some(RLockGuard {
+        // `then`, not `then_some`: a guard built eagerly would be dropped on failure,
+        // releasing what was never acquired.
+        self.enter(wait, false).then(|| RLockGuard {
             lock: self,
             _not_send: PhantomData,
         })

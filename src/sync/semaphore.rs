@@ -116,8 +116,9 @@ impl<R: Runtime> Semaphore<R> {
     /// ```
     #[track_caller]
     pub fn acquire_with(&self, wait: Wait) -> Option<SemaphorePermit<'_, R>> {
-        self.take(wait)
-            .then_some(SemaphorePermit { semaphore: self })
+        // `then`, not `then_some`: a guard built eagerly would be dropped on failure,
+        // releasing what was never acquired.
+        self.take(wait).then(|| SemaphorePermit { semaphore: self })
     }
 
     /// The acquire step (one monitor operation): takes a permit, waiting as `wait` says.
