@@ -40,27 +40,33 @@ fn lock_mutual_exclusion() {
 /// loom finds the lost update.
 #[test]
 fn lock_twin_unlocked_counter_loses_update() {
-    must_fail(&["lost update"], || explore(None, || counter::<Loom>(2, 1, false)));
+    must_fail(&["lost update"], || {
+        explore(None, || counter::<Loom>(2, 1, false))
+    });
 }
 
 /// Property: a `Semaphore(1)` never admits both of two threads at once.
 #[test]
 fn semaphore_never_admits_more_than_n() {
-    explore(None, || admission::<Loom, _>(Semaphore::<Loom>::new(1), 1, 2, 1));
+    explore(None, || {
+        admission::<Loom, _>(Semaphore::<Loom>::new(1), 1, 2, 1)
+    });
 }
 
 /// Property: a `Semaphore(2)` never admits more than 2 of 3 threads (preemptions bounded by 3:
 /// the full space takes several seconds).
 #[test]
 fn semaphore_2_of_3_never_admits_more_than_2() {
-    explore(Some(3), || admission::<Loom, _>(Semaphore::<Loom>::new(2), 2, 3, 1));
+    explore(Some(3), || {
+        admission::<Loom, _>(Semaphore::<Loom>::new(2), 2, 3, 1)
+    });
 }
 
 /// Twin: a semaphore whose acquire is check-then-decrement in two unlocked steps: loom finds
 /// two threads inside a one-permit section.
 #[test]
 fn semaphore_twin_racy_check_then_decrement_caught() {
-    must_fail(&["threads inside"], || {
+    must_fail(&["threads inside", "below zero"], || {
         explore(None, || {
             admission::<Loom, _>(RacySemaphore(Var::<usize, Loom>::new(1)), 1, 2, 1)
         })
@@ -221,7 +227,9 @@ fn rlock_guard_reentry() {
 #[test]
 fn rlock_twin_unchecked_release_caught() {
     must_fail(&["non-owner released", "two threads inside"], || {
-        explore(None, || reentry::<Loom, _>(UncheckedRLock::<Loom>::default()))
+        explore(None, || {
+            reentry::<Loom, _>(UncheckedRLock::<Loom>::default())
+        })
     });
 }
 

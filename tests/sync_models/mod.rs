@@ -11,9 +11,7 @@ use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
 use std::sync::{Arc, Mutex, Once};
 use threadcheck::error::ReleaseError;
 use threadcheck::rt::{Access, Monitor, ObjectMeta, Op, Runtime, Wait};
-use threadcheck::sync::{
-    Barrier, BoundedSemaphore, Condition, Event, Lock, RLock, Semaphore, Var,
-};
+use threadcheck::sync::{Barrier, BoundedSemaphore, Condition, Event, Lock, RLock, Semaphore, Var};
 
 /// Spawning a thread of the checker, and joining it.
 pub trait Spawn: Runtime {
@@ -90,7 +88,11 @@ pub fn counter<R: Spawn>(threads: usize, increments: usize, locked: bool) {
         .collect();
     run_all::<R>(bodies);
     let total = counter.get();
-    assert_eq!(total, threads * increments, "lost update: counter = {total}");
+    assert_eq!(
+        total,
+        threads * increments,
+        "lost update: counter = {total}"
+    );
 }
 
 // ----------------------------------------------------------------------------------------------
@@ -130,7 +132,9 @@ pub struct RacySemaphore<R: Runtime>(pub Var<usize, R>);
 impl<R: Runtime> Admit for RacySemaphore<R> {
     fn enter(&self) -> bool {
         if self.0.get() > 0 {
-            self.0.set(self.0.get() - 1);
+            let now = self.0.get().checked_sub(1);
+            self.0
+                .set(now.expect("the semaphore value went below zero"));
             true
         } else {
             false
@@ -228,8 +232,14 @@ pub fn over_release<R: Spawn, S: BoundedRelease>(sem: S, bound: usize, releasers
         .collect();
     run_all::<R>(bodies);
     let (accepted, value) = (accepted.load(SeqCst), sem.current());
-    assert_eq!(accepted, bound, "{accepted} releases accepted with bound {bound}");
-    assert_eq!(value, bound, "value {value} after the releases, bound {bound}");
+    assert_eq!(
+        accepted, bound,
+        "{accepted} releases accepted with bound {bound}"
+    );
+    assert_eq!(
+        value, bound,
+        "value {value} after the releases, bound {bound}"
+    );
 }
 
 // ----------------------------------------------------------------------------------------------
@@ -361,7 +371,12 @@ pub fn timed_handoff<R: Spawn>() {
         R::go(move || {
             let mut items = cond.lock();
             let got = items.wait_for_timeout(|n| *n > 0, std::time::Duration::from_millis(1));
-            assert_eq!(got, *items > 0, "wait_for_timeout returned {got} with {} items", *items);
+            assert_eq!(
+                got,
+                *items > 0,
+                "wait_for_timeout returned {got} with {} items",
+                *items
+            );
         })
     };
     {
@@ -436,7 +451,11 @@ pub fn rendezvous<R: Spawn, B: Rendezvous>(
                 );
                 if let Some(actions) = &actions {
                     let ran = actions.load(SeqCst);
-                    assert_eq!(ran, generation + 1, "released with the action run {ran} times");
+                    assert_eq!(
+                        ran,
+                        generation + 1,
+                        "released with the action run {ran} times"
+                    );
                 }
                 indices.lock().unwrap()[generation].push(index);
             }
@@ -563,7 +582,11 @@ pub fn guard_reentry<R: Runtime>() {
     let outer = lock.lock();
     let inner = lock.try_lock().expect("the owner re-enters");
     assert!(lock.is_owned());
-    assert_eq!(lock.release(), Err(ReleaseError::NotOwner), "released a guard's hold");
+    assert_eq!(
+        lock.release(),
+        Err(ReleaseError::NotOwner),
+        "released a guard's hold"
+    );
     assert_eq!(*inner + *outer, 14);
     drop(inner);
     assert!(lock.is_owned());
