@@ -325,3 +325,28 @@ proptest! {
         prop_assert_eq!(lock.into_inner(), model);
     }
 }
+
+/// Twin: the `BoundedSemaphore` run against the plain `Semaphore` model (releases never
+/// refused): proptest must find a sequence where the two disagree.
+#[test]
+fn bounded_semaphore_twin_wrong_model_refuted() {
+    use proptest::test_runner::{Config, TestRunner};
+    let mut runner = TestRunner::new(Config {
+        failure_persistence: None,
+        ..Config::default()
+    });
+    let strategy = (0usize..4, prop::collection::vec(sem_op(), 0..40));
+    let verdict = runner.run(&strategy, |(bound, ops)| {
+        let sem = BoundedSemaphore::<Std>::new(bound);
+        let mut model = bound;
+        for op in ops {
+            if let SemOp::Release(n) = op {
+                prop_assert_eq!(sem.release_n(n), Ok(()), "the wrong model never refuses");
+                model += n;
+            }
+            prop_assert_eq!(sem.value(), model);
+        }
+        Ok(())
+    });
+    assert!(verdict.is_err(), "proptest missed the difference");
+}

@@ -28,7 +28,7 @@ fn check_both(iterations: usize, model: impl Fn() + Send + Sync + Clone + 'stati
 /// Property: 4 threads × 3 locked increments lose no update.
 #[test]
 fn lock_mutual_exclusion() {
-    check_both(300, || counter::<Shuttle>(4, 3, true));
+    check_both(1000, || counter::<Shuttle>(4, 3, true));
 }
 
 /// Twin: the same increments without the lock: both schedulers find a lost update.
@@ -45,7 +45,7 @@ fn lock_twin_unlocked_counter_loses_update() {
 /// Property: `Semaphore(2)` never admits more than 2 of 5 threads, over 3 rounds each.
 #[test]
 fn semaphore_never_admits_more_than_n() {
-    check_both(300, || {
+    check_both(1000, || {
         admission::<Shuttle, _>(Semaphore::<Shuttle>::new(2), 2, 5, 3)
     });
 }
@@ -53,7 +53,7 @@ fn semaphore_never_admits_more_than_n() {
 /// Property: the same for `BoundedSemaphore(2)`, whose releases are bounded.
 #[test]
 fn bounded_semaphore_never_admits_more_than_n() {
-    check_both(300, || {
+    check_both(1000, || {
         admission::<Shuttle, _>(BoundedSemaphore::<Shuttle>::new(2), 2, 5, 3)
     });
 }
@@ -74,7 +74,7 @@ fn semaphore_twin_racy_check_then_decrement_caught() {
 /// releases; the value never exceeds 2.
 #[test]
 fn bounded_semaphore_over_release_rejected() {
-    check_both(300, || {
+    check_both(1000, || {
         let sem = BoundedSemaphore::<Shuttle>::new(2);
         sem.acquire().forget();
         sem.acquire().forget();
@@ -103,7 +103,7 @@ fn bounded_semaphore_twin_racy_release_caught() {
 /// Property: `Event::set` wakes all of 5 waiters.
 #[test]
 fn event_wakes_every_waiter() {
-    check_both(300, || wake_all::<Shuttle, _>(Event::<Shuttle>::new(), 5));
+    check_both(1000, || wake_all::<Shuttle, _>(Event::<Shuttle>::new(), 5));
 }
 
 /// Twin: the wake-one "event" leaves waiters stuck.
@@ -123,7 +123,7 @@ fn event_twin_wake_one_leaves_a_waiter_stuck() {
 /// no consumer wakes to an empty buffer.
 #[test]
 fn condition_wait_for_no_lost_wakeup() {
-    check_both(300, || handoff::<Shuttle>(4, Consumer::WaitFor));
+    check_both(1000, || handoff::<Shuttle>(4, Consumer::WaitFor));
 }
 
 /// Twin: `if` instead of `while` around `wait()` is caught.
@@ -146,14 +146,14 @@ fn condition_twin_check_outside_lock_loses_wakeup() {
 /// Property: `wait_for_timeout` returns the predicate's value at return.
 #[test]
 fn condition_wait_for_timeout_returns_predicate() {
-    check_both(300, timed_handoff::<Shuttle>);
+    check_both(1000, timed_handoff::<Shuttle>);
 }
 
 /// Property: a `Barrier(4)` with an action releases its parties together, after the action
 /// ran once per generation, with indices {0..3}, for 3 generations.
 #[test]
 fn barrier_releases_all_together_with_distinct_indices() {
-    check_both(200, || {
+    check_both(600, || {
         let actions = Arc::new(AtomicUsize::new(0));
         let counter = actions.clone();
         let barrier = Barrier::<Shuttle>::with_action(4, move || {
@@ -183,7 +183,9 @@ fn barrier_twin_racy_count_caught() {
 /// Property: RLock re-entry, refused non-owner release, exclusion.
 #[test]
 fn rlock_reentrancy_and_non_owner_release_error() {
-    check_both(500, || reentry::<Shuttle, _>(RLock::<(), Shuttle>::new(())));
+    check_both(1500, || {
+        reentry::<Shuttle, _>(RLock::<(), Shuttle>::new(()))
+    });
 }
 
 /// Twin: the RLock whose release does not check the owner is caught.
