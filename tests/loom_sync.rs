@@ -244,3 +244,23 @@ fn rlock_twin_plain_lock_reentry_deadlocks() {
         })
     });
 }
+
+/// Property: a timed-out party breaks the barrier for both parties (or both pass): never a
+/// split generation, nobody left waiting; `reset` repairs it.
+#[test]
+fn barrier_timeout_breaks_for_all() {
+    explore(None, || barrier_break::<Loom>(Break::Timeout));
+}
+
+/// Property: `abort` wakes the waiting party with `BrokenBarrier` in every interleaving.
+#[test]
+fn barrier_abort_wakes_waiter() {
+    explore(None, || barrier_break::<Loom>(Break::Abort));
+}
+
+/// Property: a panicking action breaks the barrier: its runner gets the panic, the other party
+/// `BrokenBarrier`.
+#[test]
+fn barrier_action_panic_breaks() {
+    explore(None, || barrier_break::<Loom>(Break::ActionPanics));
+}

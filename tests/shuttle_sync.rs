@@ -198,3 +198,12 @@ fn rlock_twin_unchecked_release_caught() {
         )
     });
 }
+
+/// Property: a barrier broken by a time-out, an abort or a panicking action never splits a
+/// generation nor leaves a party waiting; `reset` repairs it.
+#[test]
+fn barrier_breaks_for_all() {
+    for how in [Break::Timeout, Break::Abort, Break::ActionPanics] {
+        check_both(300, move || barrier_break::<Shuttle>(how));
+    }
+}

@@ -593,3 +593,89 @@ pub fn guard_reentry<R: Runtime>() {
     drop(outer);
     assert!(!lock.is_owned());
 }
+
+// ----------------------------------------------------------------------------------------------
+// Barrier: breaking
+
+/// How the barrier gets broken.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Break {
+    /// One party waits with a timeout (under virtual time it may give up at once).
+    Timeout,
+    /// The main thread aborts while the other party waits.
+    Abort,
+    /// The action panics.
+    ActionPanics,
+}
+
+/// What a party's `wait` ended with.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Ended {
+    /// Passed with this index.
+    Passed(usize),
+    /// Got `BrokenBarrier`.
+    Broken,
+    /// Panicked (it ran the panicking action).
+    Panicked,
+}
+
+/// Runs `f`, silencing the panic output of this OS thread meanwhile (for expected panics).
+pub fn quiet<T>(f: impl FnOnce() -> T) -> T {
+    SILENT.with(|s| s.set(true));
+    let result = f();
+    SILENT.with(|s| s.set(false));
+    result
+}
+
+/// A `Barrier(2)` between a spawned party and the main thread, broken as `how` says.
+/// Property: the parties of a generation all pass (distinct indices) or all fail; a broken
+/// barrier leaves nobody waiting; `reset` repairs it.
+pub fn barrier_break<R: Spawn>(how: Break) {
+    let barrier = match how {
+        Break::ActionPanics => Barrier::<R>::with_action(2, || panic!("the action failed")),
+        Break::Timeout | Break::Abort => Barrier::<R>::new(2),
+    };
+    let barrier = Arc::new(barrier.expect("2 parties"));
+    let party = |barrier: &Barrier<R>, timed: bool| {
+        let wait = || match timed {
+            true => barrier.wait_timeout(std::time::Duration::from_millis(1)),
+            false => barrier.wait(),
+        };
+        match quiet(|| R::catch_unwind(wait)) {
+            Ok(Ok(index)) => Ended::Passed(index),
+            Ok(Err(_)) => Ended::Broken,
+            Err(_) => Ended::Panicked,
+        }
+    };
+    let other = Arc::new(Mutex::new(None));
+    let join = {
+        let (barrier, other) = (barrier.clone(), other.clone());
+        R::go(move || *other.lock().unwrap() = Some(party(&barrier, how == Break::Timeout)))
+    };
+    let mine = match how {
+        Break::Abort => {
+            barrier.abort();
+            Ended::Broken
+        }
+        Break::Timeout | Break::ActionPanics => party(&barrier, false),
+    };
+    join();
+    let theirs = other.lock().unwrap().expect("the party finished");
+    match (mine, theirs) {
+        (Ended::Passed(a), Ended::Passed(b)) => assert_ne!(a, b, "duplicate indices"),
+        (Ended::Broken, Ended::Broken) => assert!(how != Break::ActionPanics),
+        (Ended::Panicked, Ended::Broken) | (Ended::Broken, Ended::Panicked) => {
+            assert_eq!(how, Break::ActionPanics)
+        }
+        split => panic!("a generation split: {split:?}"),
+    }
+    let broke = mine != Ended::Passed(0) && mine != Ended::Passed(1);
+    assert_eq!(
+        barrier.is_broken(),
+        broke,
+        "is_broken after {mine:?}/{theirs:?}"
+    );
+    barrier.reset();
+    assert!(!barrier.is_broken(), "reset did not repair");
+    assert_eq!(barrier.n_waiting(), 0);
+}
