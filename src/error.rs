@@ -136,3 +136,14 @@ impl fmt::Display for JoinError {
     }
 }
 impl std::error::Error for JoinError {}
+
+/// A barrier was asked for zero parties (Python: `ValueError`); a barrier needs at least one.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ZeroParties;
+
+impl fmt::Display for ZeroParties {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a barrier needs at least one party")
+    }
+}
+impl std::error::Error for ZeroParties {}

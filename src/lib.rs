@@ -59,6 +59,23 @@ pub type Var<T> = sync::Var<T, DefaultRuntime>;
 
 // --- aliases of the other sync primitives (RLock, BoundedSemaphore, Event, Condition, Barrier) ---
 
+/// [`sync::RLock`] on the default runtime.
+pub type RLock<T = ()> = sync::RLock<T, DefaultRuntime>;
+/// [`sync::RLockGuard`] on the default runtime.
+pub type RLockGuard<'a, T = ()> = sync::RLockGuard<'a, T, DefaultRuntime>;
+/// [`sync::BoundedSemaphore`] on the default runtime.
+pub type BoundedSemaphore = sync::BoundedSemaphore<DefaultRuntime>;
+/// [`sync::BoundedSemaphorePermit`] on the default runtime.
+pub type BoundedSemaphorePermit<'a> = sync::BoundedSemaphorePermit<'a, DefaultRuntime>;
+/// [`sync::Event`] on the default runtime.
+pub type Event = sync::Event<DefaultRuntime>;
+/// [`sync::Condition`] on the default runtime.
+pub type Condition<T> = sync::Condition<T, DefaultRuntime>;
+/// [`sync::ConditionGuard`] on the default runtime.
+pub type ConditionGuard<'a, T> = sync::ConditionGuard<'a, T, DefaultRuntime>;
+/// [`sync::Barrier`] on the default runtime.
+pub type Barrier = sync::Barrier<DefaultRuntime>;
+
 // ------------------------------------------------------------------------------------------------
 
 pub use thread::Thread;
