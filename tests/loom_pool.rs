@@ -32,14 +32,24 @@ fn task(x: u32) -> u32 {
 
 fn check_results(results: Vec<Result<u32, JoinError>>) {
     assert_eq!(results.len(), 3, "one result per item");
-    assert_eq!(results[0].as_ref().ok(), Some(&0), "item 0: {:?}", results[0]);
+    assert_eq!(
+        results[0].as_ref().ok(),
+        Some(&0),
+        "item 0: {:?}",
+        results[0]
+    );
     let message = results[1].as_ref().err().and_then(JoinError::panic_message);
     assert!(
         message.is_some_and(|m| m.contains("bad item 1")),
         "item 1 must report its panic: {:?}",
         results[1]
     );
-    assert_eq!(results[2].as_ref().ok(), Some(&20), "item 2: {:?}", results[2]);
+    assert_eq!(
+        results[2].as_ref().ok(),
+        Some(&20),
+        "item 2: {:?}",
+        results[2]
+    );
 }
 
 /// Property: `map` on 2 workers returns the results in input order, and a panicking item

@@ -9,8 +9,8 @@
 
 mod queue_support;
 
-use queue_support::expect_failure;
 use loom::sync::atomic::AtomicUsize;
+use queue_support::expect_failure;
 use std::sync::atomic::{AtomicUsize as StdAtomicUsize, Ordering::SeqCst};
 use std::sync::Arc;
 use std::time::Duration;
@@ -33,7 +33,11 @@ fn spawn<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> JoinHandl
 fn check_delivery(got: &[u32]) {
     let mut sorted = got.to_vec();
     sorted.sort();
-    assert_eq!(sorted, vec![1, 2, 10], "items lost or duplicated: got {got:?}");
+    assert_eq!(
+        sorted,
+        vec![1, 2, 10],
+        "items lost or duplicated: got {got:?}"
+    );
     let from_a: Vec<u32> = got.iter().copied().filter(|x| *x < 10).collect();
     assert_eq!(from_a, vec![1, 2], "producer A's order broken: got {got:?}");
 }
@@ -148,9 +152,16 @@ fn join_model(done_first: bool) {
     q.put(1).unwrap();
     q.put(2).unwrap();
     q.join();
-    assert_eq!(processed.load(SeqCst), 2, "join returned before every item was processed");
+    assert_eq!(
+        processed.load(SeqCst),
+        2,
+        "join returned before every item was processed"
+    );
     worker.join().unwrap();
-    assert!(q.task_done().is_err(), "a surplus task_done must be refused");
+    assert!(
+        q.task_done().is_err(),
+        "a surplus task_done must be refused"
+    );
 }
 
 /// Property: `join` returns only after every item put was marked `task_done`, and a surplus

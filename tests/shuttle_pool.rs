@@ -30,14 +30,20 @@ fn task(x: u32) -> u32 {
 
 fn map_model(chunksize: usize) {
     let pool = ThreadPoolExecutor::<Shuttle>::new(3).unwrap();
-    let results: Vec<_> = pool.map_chunked(task, 0..TASKS, chunksize).unwrap().collect();
+    let results: Vec<_> = pool
+        .map_chunked(task, 0..TASKS, chunksize)
+        .unwrap()
+        .collect();
     assert_eq!(results.len(), TASKS as usize);
     for (x, result) in (0..TASKS).zip(results) {
         match result {
             Ok(v) => assert_eq!(v, x * 10, "result out of input order"),
             Err(e) => {
                 let message = e.panic_message().unwrap_or_default();
-                assert!(x % 4 == 3 && message.contains(&format!("bad item {x}")), "{e:?}");
+                assert!(
+                    x % 4 == 3 && message.contains(&format!("bad item {x}")),
+                    "{e:?}"
+                );
             }
         }
     }
@@ -83,7 +89,8 @@ fn cancel_model() {
     let futures: Vec<_> = (0..TASKS)
         .map(|x| {
             let ran = ran.clone();
-            pool.submit(move || ran.with(|r| r[x as usize] = true)).unwrap()
+            pool.submit(move || ran.with(|r| r[x as usize] = true))
+                .unwrap()
         })
         .collect();
     let futures = Arc::new(futures);
@@ -98,12 +105,19 @@ fn cancel_model() {
     let ran = ran.lock().clone();
     let futures = Arc::try_unwrap(futures).unwrap_or_else(|_| unreachable!("canceller is done"));
     for (x, future) in futures.into_iter().enumerate() {
-        assert!(future.done(), "every future is settled after shutdown(wait)");
+        assert!(
+            future.done(),
+            "every future is settled after shutdown(wait)"
+        );
         let cancelled = future.cancelled();
         if x % 2 == 0 {
             assert_eq!(cancelled_evens[x / 2], cancelled, "cancel() said otherwise");
         }
-        assert_eq!(ran[x], !cancelled, "task {x}: ran = {}, cancelled = {cancelled}", ran[x]);
+        assert_eq!(
+            ran[x], !cancelled,
+            "task {x}: ran = {}, cancelled = {cancelled}",
+            ran[x]
+        );
         match future.result() {
             Ok(()) => assert!(ran[x]),
             Err(e) => assert!(matches!(e, JoinError::Cancelled) && !ran[x], "{e:?}"),
@@ -192,7 +206,10 @@ fn shutdown_from_task_model(wait_for_self: bool) {
             .unwrap()
     };
     let second = pool.submit(|| 2);
-    assert!(first.result().unwrap(), "submit after shutdown must be refused");
+    assert!(
+        first.result().unwrap(),
+        "submit after shutdown must be refused"
+    );
     if let Ok(second) = second {
         assert_eq!(second.result().unwrap(), 2);
     }

@@ -50,7 +50,10 @@ fn check_delivery(per_consumer: &[Vec<u32>]) {
     for got in per_consumer {
         for p in 0..PRODUCERS {
             let mine: Vec<u32> = got.iter().copied().filter(|x| x / 100 == p).collect();
-            assert!(mine.windows(2).all(|w| w[0] < w[1]), "producer {p} out of order: {got:?}");
+            assert!(
+                mine.windows(2).all(|w| w[0] < w[1]),
+                "producer {p} out of order: {got:?}"
+            );
         }
     }
 }
@@ -160,7 +163,10 @@ fn consumers_stopping_at_first_empty_lose_items() {
     let found = expect_failure(|| shuttle::check_pct(|| shutdown_model(true), 300, 3));
     // The lost items show up as a failed count, or as a producer blocked forever on the full
     // queue once both consumers have stopped.
-    assert!(found.contains("items lost") || found.contains("deadlock"), "{found}");
+    assert!(
+        found.contains("items lost") || found.contains("deadlock"),
+        "{found}"
+    );
 }
 
 /// Property: `join` returns only when every item was processed (3 producers, 2 workers that
@@ -204,7 +210,11 @@ fn join_model(done_first: bool) {
     }
     q.join();
     let seen = *processed.lock();
-    assert_eq!(seen, PRODUCERS * ITEMS, "join returned before every item was processed");
+    assert_eq!(
+        seen,
+        PRODUCERS * ITEMS,
+        "join returned before every item was processed"
+    );
     assert!(q.shutdown(true).is_empty(), "nothing is left after join");
     for w in workers {
         w.join().unwrap();
@@ -225,11 +235,14 @@ fn produce_into(q: &Arc<LifoQueue<u32, Shuttle>>) -> Vec<JoinHandle<(), Shuttle>
         .collect()
 }
 
+/// A shared `cancel` operation.
+type Canceller = Arc<dyn Fn() -> bool + Send + Sync>;
+
 /// Timer model: a timer and two threads that cancel it; with `broken`, a timer that checks its
 /// cancelled flag and fires in two steps.
 fn timer_model(broken: bool) {
     let fired = Arc::new(Lock::<u32, Shuttle>::new(0));
-    let (cancel, join): (Arc<dyn Fn() -> bool + Send + Sync>, Box<dyn FnOnce()>) = if broken {
+    let (cancel, join): (Canceller, Box<dyn FnOnce()>) = if broken {
         let flag = Arc::new(Var::<bool, Shuttle>::new(false));
         let thread = {
             let (flag, fired) = (flag.clone(), fired.clone());
@@ -249,9 +262,10 @@ fn timer_model(broken: bool) {
     } else {
         let timer = {
             let fired = fired.clone();
-            Arc::new(Timer::<Shuttle>::start(Duration::from_millis(5), move || {
-                fired.with(|n| *n += 1)
-            }))
+            Arc::new(Timer::<Shuttle>::start(
+                Duration::from_millis(5),
+                move || fired.with(|n| *n += 1),
+            ))
         };
         let t = timer.clone();
         (

@@ -13,9 +13,9 @@
 //!   inside a task waits for the other workers, not for itself (which would never return).
 
 use super::future::Future;
-use super::map::MapResults;
+use super::map::{Chunk, MapResults};
 use super::task::{Job, Task};
-use crate::error::{JoinError, ShutDown, ZeroWorkers};
+use crate::error::{ShutDown, ZeroWorkers};
 use crate::rt::{Access, DefaultRuntime, Monitor, ObjectMeta, Op, Runtime, Wait};
 use crate::thread::Builder;
 use std::collections::VecDeque;
@@ -154,7 +154,7 @@ impl<R: Runtime> ThreadPoolExecutor<R> {
     /// [`ShutDown`].
     ///
     /// If no worker thread can be started at all (the runtime refuses to create threads), the
-    /// task is cancelled: its future reports [`JoinError::Cancelled`].
+    /// task is cancelled: its future reports [`JoinError::Cancelled`](crate::error::JoinError::Cancelled).
     ///
     /// ```
     /// let pool = threadcheck::ThreadPoolExecutor::new(2).unwrap();
@@ -196,9 +196,9 @@ impl<R: Runtime> ThreadPoolExecutor<R> {
     /// Runs `f` on every item on the pool and returns the results **in input order**
     /// (`executor.map(f, items)`), as an iterator that waits for each result when it gets to it.
     ///
-    /// Each item yields its own `Result`: a panicking item gives [`JoinError::Panicked`] and
+    /// Each item yields its own `Result`: a panicking item gives [`JoinError::Panicked`](crate::error::JoinError::Panicked) and
     /// the others are unaffected (Python would raise at that item and stop iterating);
-    /// [`JoinError::Cancelled`] if a `shutdown(cancel_futures=true)` removed it first. All items
+    /// [`JoinError::Cancelled`](crate::error::JoinError::Cancelled) if a `shutdown(cancel_futures=true)` removed it first. All items
     /// are submitted at once, in one step; dropping the iterator does not cancel them.
     ///
     /// Items are run in chunks of consecutive items ([`map_chunked`](Self::map_chunked) with an
@@ -253,8 +253,16 @@ impl<R: Runtime> ThreadPoolExecutor<R> {
         T: Send + 'static,
     {
         let site = Location::caller();
-        let items: Vec<I::Item> = items.into_iter().collect();
-        let total = items.len();
+        let items = items.into_iter();
+        // Materialize the items only when their number is not known up front.
+        let (items, total) = match items.size_hint() {
+            (lower, Some(upper)) if lower == upper => (Either::Exact(items), lower),
+            _ => {
+                let all: Vec<I::Item> = items.collect();
+                let total = all.len();
+                (Either::Collected(all.into_iter()), total)
+            }
+        };
         let chunksize = if chunksize > 0 {
             chunksize
         } else {
@@ -263,21 +271,26 @@ impl<R: Runtime> ThreadPoolExecutor<R> {
         let f = Arc::new(f);
         let mut jobs: VecDeque<Box<dyn Task>> = VecDeque::with_capacity(total.div_ceil(chunksize));
         let mut chunks = VecDeque::with_capacity(total.div_ceil(chunksize));
-        let mut items = items.into_iter();
-        while items.len() > 0 {
-            let chunk: Vec<I::Item> = items.by_ref().take(chunksize).collect();
+        let mut items = items.take(total);
+        let mut left = total;
+        while left > 0 {
+            let chunk: Vec<I::Item> = items.by_ref().take(chunksize.min(left)).collect();
+            if chunk.is_empty() {
+                break; // an iterator that lied about its length
+            }
+            left -= chunk.len();
             let len = chunk.len();
             let g = Arc::clone(&f);
-            let run_chunk = move || {
-                chunk
-                    .into_iter()
-                    .map(|item| R::catch_unwind(|| g(item)).map_err(JoinError::Panicked))
-                    .collect::<Vec<_>>()
-            };
-            let future = Future::<Vec<Result<T, JoinError>>, R>::pending();
-            jobs.push_back(Box::new(Job::<_, _, R>::new(run_chunk, future.shared(), site)));
+            let future = Future::<Chunk<T>, R>::pending();
+            let run_chunk = move || Chunk::run::<R, _>(chunk, &*g);
+            jobs.push_back(Box::new(Job::<_, _, R>::new(
+                run_chunk,
+                future.shared(),
+                site,
+            )));
             chunks.push_back((future, len));
         }
+        let total = total - left;
         let op = Op::new("map on", Access::Write);
         let max_workers = self.shared.max_workers;
         let reserved = self.shared.state.op(op, Wait::No, |s| {
@@ -305,7 +318,7 @@ impl<R: Runtime> ThreadPoolExecutor<R> {
 
     /// Stops accepting tasks (`executor.shutdown(wait, cancel_futures=...)`). Queued tasks still
     /// run, unless `cancel_futures`, which cancels every task not yet started (their futures
-    /// report [`JoinError::Cancelled`]). With `wait`, returns once every worker has exited
+    /// report [`JoinError::Cancelled`](crate::error::JoinError::Cancelled)). With `wait`, returns once every worker has exited
     /// (called from inside a task, it waits for the other workers). Calling it again is harmless.
     ///
     /// ```
@@ -427,6 +440,22 @@ fn work<R: Runtime>(shared: &Shared<R>) {
                 job.run();
             }
             _ => return,
+        }
+    }
+}
+
+/// The items of a `map`: the caller's iterator when its length is known, else collected first.
+enum Either<A, B> {
+    Exact(A),
+    Collected(B),
+}
+
+impl<A: Iterator, B: Iterator<Item = A::Item>> Iterator for Either<A, B> {
+    type Item = A::Item;
+    fn next(&mut self) -> Option<A::Item> {
+        match self {
+            Either::Exact(a) => a.next(),
+            Either::Collected(b) => b.next(),
         }
     }
 }

@@ -52,7 +52,9 @@ where
     R: Runtime,
 {
     fn run(self: Box<Self>) {
-        let Job { f, future, site, .. } = *self;
+        let Job {
+            f, future, site, ..
+        } = *self;
         if future::start::<T, R>(&future, site) {
             let outcome = R::catch_unwind(f).map_err(JoinError::Panicked);
             future::finish::<T, R>(&future, site, outcome);
