@@ -33,6 +33,8 @@
 
 pub mod engine;
 pub mod error;
+pub mod pool;
+pub mod queue;
 pub mod report;
 pub mod rt;
 pub mod sync;
@@ -83,5 +85,22 @@ pub use thread::Thread;
 pub type ThreadBuilder = thread::Builder<DefaultRuntime>;
 
 // --- aliases of queues, Timer and the pool ---
+
+/// [`queue::Queue`] (FIFO) on the default runtime.
+pub type Queue<T> = queue::Queue<T, DefaultRuntime>;
+/// [`queue::LifoQueue`] on the default runtime.
+pub type LifoQueue<T> = queue::LifoQueue<T, DefaultRuntime>;
+/// [`queue::PriorityQueue`] (smallest first) on the default runtime.
+pub type PriorityQueue<T> = queue::PriorityQueue<T, DefaultRuntime>;
+/// [`thread::Timer`] on the default runtime.
+pub type Timer = thread::Timer<DefaultRuntime>;
+/// [`thread::TimerBuilder`] on the default runtime.
+pub type TimerBuilder = thread::TimerBuilder<DefaultRuntime>;
+/// [`pool::ThreadPoolExecutor`] on the default runtime.
+pub type ThreadPoolExecutor = pool::ThreadPoolExecutor<DefaultRuntime>;
+/// [`pool::Future`] on the default runtime.
+pub type Future<T> = pool::Future<T, DefaultRuntime>;
+/// [`pool::MapResults`] on the default runtime.
+pub type MapResults<T> = pool::MapResults<T, DefaultRuntime>;
 
 // ------------------------------------------------------------------------------------------------
