@@ -352,6 +352,25 @@ fn daemon_really_is_endless_on_shuttle() {
     assert!(message.contains("max_steps"), "{message}");
 }
 
+// ------------------------------------------------------------------------------ on OS threads
+
+/// Property: the models that hold also run to completion, with the seed's parameters, on OS
+/// threads (the production runtime), as the Python programs do.
+#[test]
+fn holding_models_run_on_os_threads() {
+    for name in [
+        "producer-consumer-fixed",
+        "timer-cancel",
+        "pool-map",
+        "event",
+        "condition",
+    ] {
+        let m = model(name);
+        assert_eq!(m.expected, Verdict::Holds, "{name}");
+        (m.bodies.std)(&m.default_params());
+    }
+}
+
 // ------------------------------------------------------------------------- producer-consumer
 
 /// Property (producer-consumer, loom, 2 items, exhaustive): loom finds the consumer that stops
