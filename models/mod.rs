@@ -25,18 +25,18 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::sync::{Arc, Mutex};
 
+mod condition;
+mod condition_if;
 mod counter_locked;
 mod counter_unlocked;
 mod daemon;
 mod deadlock;
+mod event;
+mod pool_map;
+mod producer_consumer;
+mod producer_consumer_fixed;
 mod semaphore;
-// pending: needs queue::Queue (put/get/empty) — mod producer_consumer;
-// pending: needs queue::Queue (put/get/task_done/join) — mod producer_consumer_fixed;
-// pending: needs thread::Timer (start/cancel/join) — mod timer_cancel;
-// pending: needs pool::ThreadPoolExecutor (new/map/shutdown) — mod pool_map;
-// pending: needs sync::Event (set/wait/is_set) — mod event;
-// pending: needs sync::Condition (lock/wait/notify) — mod condition;
-// pending: needs sync::Condition (lock/wait/notify) — mod condition_if;
+mod timer_cancel;
 
 /// One parameter a model takes, with the seed's value as default.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -358,12 +358,19 @@ const fn param(
     }
 }
 
-static MODELS: [Model; 5] = [
+static MODELS: [Model; 12] = [
     counter_locked::MODEL,
     counter_unlocked::MODEL,
     semaphore::MODEL,
+    producer_consumer::MODEL,
+    producer_consumer_fixed::MODEL,
     deadlock::MODEL,
+    timer_cancel::MODEL,
+    pool_map::MODEL,
     daemon::MODEL,
+    event::MODEL,
+    condition::MODEL,
+    condition_if::MODEL,
 ];
 
 /// Every model, in the order `threadcheck list` shows them.
@@ -433,5 +440,20 @@ fn join<T: Send + 'static, R: crate::rt::Runtime>(handle: crate::thread::JoinHan
     match handle.join() {
         Ok(value) => value,
         Err(e) => panic!("{name} failed: {e}"),
+    }
+}
+
+/// Starts a model's thread named `name` (the name heads its column in traces), as
+/// `threading.Thread(target=..., name=name).start()`.
+#[track_caller]
+fn spawn<T, R, F>(name: &str, f: F) -> crate::thread::JoinHandle<T, R>
+where
+    T: Send + 'static,
+    R: crate::rt::Runtime,
+    F: FnOnce() -> T + Send + 'static,
+{
+    match crate::thread::Builder::<R>::new().name(name).spawn(f) {
+        Ok(handle) => handle,
+        Err(e) => panic!("cannot start {name}: {e}"),
     }
 }
