@@ -10,7 +10,7 @@
 //!   to the last join, so thread creation is not measured. One criterion "iteration" is therefore
 //!   one round *of every thread* (2 threads each doing one lock/unlock, one item through each
 //!   producer/consumer pair, one ping-pong exchange, ...);
-//! * measurement time is kept short (the whole run is about 4-5 minutes on 2 cores).
+//! * measurement time is kept short (the whole run takes about 3 minutes on 2 cores).
 
 use criterion::{criterion_group, criterion_main, BenchmarkGroup, Criterion, SamplingMode};
 use rayon::prelude::*;

@@ -2,7 +2,7 @@
 # Runs the primitives benchmarks (benches/primitives.rs) and prints a markdown table of the
 # criterion medians, each with its ratio to the group's reference implementation.
 #
-#   scripts/bench-table.sh                # the whole run (about 4-5 minutes on 2 cores)
+#   scripts/bench-table.sh                # the whole run (about 3 minutes on 2 cores)
 #   scripts/bench-table.sh queue_         # only the groups matching a criterion filter
 #   NO_RUN=1 scripts/bench-table.sh       # only print the table of the last run's results
 #
