@@ -274,7 +274,9 @@ impl<R: Runtime> ThreadPoolExecutor<R> {
         let mut items = items.take(total);
         let mut left = total;
         while left > 0 {
-            let chunk: Vec<I::Item> = items.by_ref().take(chunksize.min(left)).collect();
+            // `extend` into an exact-capacity Vec: no regrowth, no copy of the chunk.
+            let mut chunk: Vec<I::Item> = Vec::with_capacity(chunksize.min(left));
+            chunk.extend(items.by_ref().take(chunksize.min(left)));
             if chunk.is_empty() {
                 break; // an iterator that lied about its length
             }
@@ -456,6 +458,13 @@ impl<A: Iterator, B: Iterator<Item = A::Item>> Iterator for Either<A, B> {
         match self {
             Either::Exact(a) => a.next(),
             Either::Collected(b) => b.next(),
+        }
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        match self {
+            Either::Exact(a) => a.size_hint(),
+            Either::Collected(b) => b.size_hint(),
         }
     }
 }

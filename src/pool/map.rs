@@ -131,6 +131,25 @@ impl<T: Send + 'static, R: Runtime> Iterator for MapResults<T, R> {
         }
     }
 
+    /// Internal iteration (`sum`, `collect`, `for_each`, ...): the values of a chunk with no
+    /// panic left are handed over in one tight loop; everything else, including every wait for
+    /// a chunk's future, goes through [`next`](Iterator::next) as before.
+    #[track_caller]
+    fn fold<B, G: FnMut(B, Self::Item) -> B>(mut self, init: B, mut g: G) -> B {
+        let mut acc = init;
+        loop {
+            if self.current.panics.is_empty() && self.failed.is_none() {
+                let values = std::mem::take(&mut self.current.values);
+                self.remaining -= values.len();
+                acc = values.fold(acc, |acc, value| g(acc, Ok(value)));
+            }
+            match self.next() {
+                Some(item) => acc = g(acc, item),
+                None => return acc,
+            }
+        }
+    }
+
     fn size_hint(&self) -> (usize, Option<usize>) {
         (self.remaining, Some(self.remaining))
     }
