@@ -53,11 +53,11 @@
 //! where the condition is false, as in Python, whose timed waits re-check before giving up. So
 //! both outcomes are explored without a nondeterministic choice (loom has none, and loom's own
 //! `Condvar::wait_timeout` never times out).
-
-Sleeping is a yield. Under loom a yield is a spin hint: loom runs the other threads first, which
-keeps polling loops (`while !done { sleep(..) }`) finite but means schedules in which the
-sleeper overtakes a runnable thread are not explored there. The native engine treats a sleep as
-an ordinary scheduling point and explores both.
+//!
+//! Sleeping is a yield. Under loom a yield is a spin hint: loom runs the other threads first,
+//! which keeps polling loops (`while !done { sleep(..) }`) finite but means schedules in which the
+//! sleeper overtakes a runnable thread are not explored there. The native engine treats a sleep
+//! as an ordinary scheduling point and explores both.
 //!
 //! # Memory model
 //!
