@@ -71,6 +71,8 @@ pub mod condvar_monitor;
 mod std_rt;
 pub use std_rt::Std;
 
+pub use crate::engine::Native;
+
 #[cfg(any(loom, feature = "loom"))]
 mod loom_rt;
 #[cfg(any(loom, feature = "loom"))]
