@@ -42,11 +42,12 @@ struct Alts {
     dep: TSet,
 }
 
+#[derive(Clone)]
 struct Frame {
     steps: Vec<Step>,
     alts: Vec<Alts>,
     budget: u32,
-    /// 0: free and dependent alternatives; 1: independent preemptions.
+    /// 0: dependent preemptions; 1: independent preemptions; 2: free alternatives.
     pass: u8,
     cursor: usize,
     tried: TSet,
@@ -72,8 +73,8 @@ pub(crate) struct Bounded {
     finished: bool,
     complete: bool,
     started: bool,
-    /// Preemptions of the execution running now.
-    pub(crate) run_preemptions: u32,
+    /// The root execution of the iterations (it does not depend on the bound).
+    root: Option<Frame>,
 }
 
 impl Bounded {
@@ -89,7 +90,7 @@ impl Bounded {
             finished: false,
             complete: false,
             started: false,
-            run_preemptions: 0,
+            root: None,
         }
     }
 
@@ -105,7 +106,7 @@ impl Bounded {
     fn next_alternative(&mut self) -> Option<Plan> {
         loop {
             let frame = self.frames.last_mut()?;
-            if frame.pass > 1 {
+            if frame.pass > 2 {
                 self.frames.pop();
                 continue;
             }
@@ -116,10 +117,13 @@ impl Bounded {
                 continue;
             }
             let a = frame.alts[frame.cursor];
-            let wanted = if frame.pass == 0 {
-                a.free | (a.costly & a.dep)
-            } else {
-                a.costly & !a.dep
+            // New executions (one more preemption) first, dependent ones first: that is where a
+            // preemption can change an outcome; then the free alternatives, whose executions
+            // were checked in an earlier iteration and are re-run to reach their extensions.
+            let wanted = match frame.pass {
+                0 => a.costly & a.dep,
+                1 => a.costly & !a.dep,
+                _ => a.free,
             };
             let left = wanted & !frame.tried;
             let Some(q) = members(left).next() else {
@@ -153,24 +157,36 @@ impl Strategy for Bounded {
             self.plan = Some(self.root_plan());
             return true;
         }
-        if let Some(plan) = self.next_alternative() {
-            self.plan = Some(plan);
-            return true;
+        loop {
+            if let Some(plan) = self.next_alternative() {
+                self.plan = Some(plan);
+                return true;
+            }
+            // The iteration is over.
+            if !self.cut {
+                self.complete = true;
+                self.finished = true;
+                return false;
+            }
+            if self.max.is_some_and(|m| self.bound >= m) {
+                self.finished = true;
+                return false;
+            }
+            self.bound += 1;
+            self.cut = false;
+            match &self.root {
+                // The root execution does not depend on the bound: explore from it again.
+                Some(root) => {
+                    let mut root = root.clone();
+                    root.budget = self.bound;
+                    self.frames.push(root);
+                }
+                None => {
+                    self.plan = Some(self.root_plan());
+                    return true;
+                }
+            }
         }
-        // The iteration is over.
-        if !self.cut {
-            self.complete = true;
-            self.finished = true;
-            return false;
-        }
-        if self.max.is_some_and(|m| self.bound >= m) {
-            self.finished = true;
-            return false;
-        }
-        self.bound += 1;
-        self.cut = false;
-        self.plan = Some(self.root_plan());
-        true
     }
 
     fn schedule(&mut self, ctl: &mut Ctl<'_>) -> Decision {
@@ -178,7 +194,6 @@ impl Strategy for Bounded {
         if i == 0 {
             self.steps.clear();
             self.alts.clear();
-            self.run_preemptions = 0;
         }
         let plan = self.plan.as_ref().expect("a plan");
         if i < plan.prefix.len() {
@@ -193,7 +208,6 @@ impl Strategy for Bounded {
                 ));
             }
             self.steps.push(s);
-            self.run_preemptions += u32::from(s.preemption);
             return Decision::Ran;
         }
         if let Some((pos, q, preemption)) = plan.branch {
@@ -207,7 +221,6 @@ impl Strategy for Bounded {
                     preemption,
                     hash,
                 });
-                self.run_preemptions += u32::from(preemption);
                 return Decision::Ran;
             }
         }
@@ -308,18 +321,26 @@ impl Strategy for Bounded {
         if matches!(end, End::Pruned | End::Diverged(_) | End::Abort(_)) {
             return;
         }
-        self.frames.push(Frame {
+        let frame = Frame {
             steps: std::mem::take(&mut self.steps),
             alts: std::mem::take(&mut self.alts),
             budget: plan.budget,
             pass: 0,
             cursor: 0,
             tried: 0,
-        });
+        };
+        if plan.prefix.is_empty() && plan.branch.is_none() && self.root.is_none() {
+            self.root = Some(frame.clone());
+        }
+        self.frames.push(frame);
     }
 
     fn complete(&self) -> bool {
         self.complete
+    }
+
+    fn stats(&self) -> String {
+        format!("preemption bound reached: {}", self.bound)
     }
 
     fn limited_by(&self) -> Option<String> {

@@ -307,6 +307,10 @@ impl Strategy for Dpor {
         self.finished
     }
 
+    fn stats(&self) -> String {
+        format!("{} abandoned as sleep-set blocked", self.sleep_blocked)
+    }
+
     fn limited_by(&self) -> Option<String> {
         None
     }

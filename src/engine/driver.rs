@@ -133,6 +133,13 @@ pub(crate) fn check(
         None => None,
     };
     let exhaustive = failure.is_none() && !out_of_budget && strategy.complete();
+    if std::env::var_os("THREADCHECK_ENGINE_STATS").is_some() {
+        eprintln!(
+            "threadcheck engine: {executions} executions ({}), {:?}",
+            strategy.stats(),
+            started.elapsed()
+        );
+    }
     if limited_by.is_none() && !exhaustive && failure.is_none() {
         limited_by = strategy.limited_by();
     }

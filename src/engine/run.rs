@@ -80,6 +80,10 @@ pub(crate) trait Strategy {
     fn needs_clocks(&self) -> bool {
         false
     }
+    /// Strategy-specific statistics, for `THREADCHECK_ENGINE_STATS`.
+    fn stats(&self) -> String {
+        String::new()
+    }
     /// Why a replay diverged from its schedule, when that is only known after the run.
     fn divergence(&self) -> Option<String> {
         None
