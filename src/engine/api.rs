@@ -133,12 +133,21 @@ impl fmt::Debug for Config {
 pub struct Schedule(pub String);
 
 impl Schedule {
-    /// Parses a schedule string as printed with a counterexample.
+    /// Parses a schedule string as printed with a counterexample
+    /// (`v1_<steps>_<checksum>_<runs>`, see `docs/engine.md`); a malformed string is
+    /// [`EngineError::BadSchedule`].
+    ///
+    /// ```
+    /// use threadcheck::engine::{EngineError, Schedule};
+    /// assert!(Schedule::parse("v1_3_0123abcd_0x2k.p1x1b").is_ok());
+    /// assert!(matches!(Schedule::parse("3 steps"), Err(EngineError::BadSchedule(_))));
+    /// ```
     pub fn parse(text: &str) -> Result<Schedule, EngineError> {
         let text = text.trim();
         if text.is_empty() {
             return Err(EngineError::BadSchedule("empty schedule".into()));
         }
+        super::schedule::decode(text)?;
         Ok(Schedule(text.to_string()))
     }
 }
@@ -239,18 +248,40 @@ impl std::error::Error for EngineError {}
 
 /// Explores `body` (the program's main thread) as `config` says.
 ///
-/// STATUS: skeleton; the native engine fills this in.
+/// `body` runs as the main thread of every execution, under the [`Native`](super::Native)
+/// runtime: the primitives it uses must be the `Native` ones (`sync::Lock::<T, Native>`, ...),
+/// created inside `body` (state kept between executions would make the program
+/// nondeterministic). Returns an error only when the search cannot be run as asked: a malformed
+/// or diverging replay schedule, or more than 64 spawned threads.
+///
+/// ```
+/// use threadcheck::engine::{check, Config, Verdict};
+/// use threadcheck::rt::Native;
+/// use threadcheck::sync::Var;
+/// use threadcheck::thread::JoinHandle;
+/// use std::sync::Arc;
+///
+/// // Two unlocked increments: the checker finds the lost update.
+/// let report = check(&Config::default(), || {
+///     let counter = Arc::new(Var::<u32, Native>::named("counter", 0));
+///     let workers: Vec<_> = (0..2)
+///         .map(|_| {
+///             let counter = counter.clone();
+///             JoinHandle::<(), Native>::spawn(move || counter.set(counter.get() + 1))
+///         })
+///         .collect();
+///     for w in workers {
+///         w.join().unwrap();
+///     }
+///     assert_eq!(counter.get(), 2);
+/// })
+/// .unwrap();
+/// assert_eq!(report.verdict, Verdict::Violated);
+/// println!("{}", report.failure.unwrap().schedule); // replayable
+/// ```
 pub fn check<F>(config: &Config, body: F) -> Result<Report, EngineError>
 where
     F: Fn() + Send + Sync + 'static,
 {
-    let _ = (config, body);
-    Ok(Report {
-        verdict: Verdict::Inconclusive,
-        exhaustive: false,
-        executions: 0,
-        elapsed: Duration::ZERO,
-        failure: None,
-        limited_by: Some("the native engine is not built yet".into()),
-    })
+    super::driver::check(config, std::sync::Arc::new(body))
 }

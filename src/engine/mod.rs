@@ -1,13 +1,26 @@
-//! threadcheck's own deterministic engine (public API).
+//! threadcheck's own deterministic model checker.
 //!
-//! STATUS: API skeleton. The engine implementation replaces the body of [`check`]; the types
-//! below are the contract the CLI, the models and the fuzzer are written against.
+//! [`check`] runs a program (its main thread, a closure) again and again under the [`Native`]
+//! runtime, where every thread is a coroutine and every primitive operation is one visible step
+//! chosen by a deterministic scheduler. The [`Strategy`] decides which interleavings run:
+//! exhaustive (Source-DPOR with sleep sets: one execution per Mazurkiewicz trace), preemption
+//! bounded (CHESS), random, PCT, or the replay of one printed schedule. A failing execution
+//! (panic, deadlock, step bound) comes back as a [`Failure`] with a readable trace and a
+//! schedule string that replays it.
+//!
+//! The design, the algorithms and the soundness argument of every reduction are in
+//! `docs/engine.md`. The memory model is sequential consistency: weak-memory effects are loom's
+//! job.
 
 mod api;
+mod bounded;
+mod dpor;
+mod driver;
+mod exec;
+mod native;
+mod run;
+mod schedule;
+mod strategy;
 
 pub use api::*;
-
-// PLACEHOLDER until the engine branch merges: `Native` behaves as `Std` so that the CLI's
-// native dispatch compiles. The engine branch replaces this file.
-/// Placeholder for the native engine's runtime (replaced by the engine).
-pub type Native = crate::rt::Std;
+pub use native::{Native, NativeGuard, NativeMonitor, NativeMutex};

@@ -1,0 +1,310 @@
+//! The search loop behind [`check`](super::check): strategies, budgets, failures and their
+//! traces.
+
+use super::api::{
+    Budget, Config, EngineError, Failure, FailureKind, Progress, Report, Schedule,
+    Strategy as StrategyCfg, Verdict,
+};
+use super::bounded::Bounded;
+use super::dpor::Dpor;
+use super::exec::{Abort, Exec, NO_OBJ};
+use super::run::{Choice, End, Runner, Strategy};
+use super::schedule;
+use super::strategy::{Pct, Random, Replay};
+use crate::report::{Step, ThreadDesc, Trace};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// Default number of executions of the random and PCT strategies.
+pub(crate) const DEFAULT_ITERATIONS: u64 = 1000;
+
+/// Traces longer than this keep their beginning, their end and the steps around preemptions.
+const TRACE_LIMIT: usize = 2000;
+
+fn make_strategy(config: &Config) -> Result<Box<dyn Strategy>, EngineError> {
+    let iterations = config.budget.max_executions.unwrap_or(DEFAULT_ITERATIONS);
+    Ok(match &config.strategy {
+        StrategyCfg::Exhaustive => Box::new(Dpor::new()),
+        StrategyCfg::Bounded { max_preemptions } => Box::new(Bounded::new(*max_preemptions)),
+        StrategyCfg::Random { seed } => Box::new(Random::new(*seed, iterations)),
+        StrategyCfg::Pct { depth, seed } => Box::new(Pct::new(*depth, *seed, iterations)),
+        StrategyCfg::Replay { schedule } => Box::new(Replay::new(schedule::decode(&schedule.0)?)),
+    })
+}
+
+/// A failure found during the search, before its trace is built.
+struct Found {
+    end: End,
+    choices: Vec<Choice>,
+}
+
+pub(crate) fn check(
+    config: &Config,
+    body: Arc<dyn Fn() + Send + Sync>,
+) -> Result<Report, EngineError> {
+    let started = Instant::now();
+    let budget: Budget = config.budget;
+    let is_replay = matches!(config.strategy, StrategyCfg::Replay { .. });
+    let max_steps = match &config.strategy {
+        StrategyCfg::Replay { schedule } => {
+            let n = schedule::decode(&schedule.0)?.steps.len() as u64;
+            budget.max_steps.max(n)
+        }
+        _ => budget.max_steps,
+    };
+    let mut runner = Runner::new(body.clone(), Exec::new(config.reductions), max_steps);
+    runner.deadline = budget.max_time.map(|d| started + d);
+    let mut strategy = make_strategy(config)?;
+    let mut executions: u64 = 0;
+    let mut last_progress = started;
+    let mut limited_by: Option<String> = None;
+    let mut found: Option<Found> = None;
+    let mut out_of_budget = false;
+    loop {
+        if let Some(max) = budget.max_executions {
+            let bounded_by_budget = matches!(
+                config.strategy,
+                StrategyCfg::Exhaustive | StrategyCfg::Bounded { .. }
+            );
+            if bounded_by_budget && executions >= max {
+                limited_by = Some(format!("budget: {max} executions"));
+                out_of_budget = true;
+                break;
+            }
+        }
+        if let Some(max) = budget.max_time {
+            if started.elapsed() >= max {
+                limited_by = Some(format!("budget: {max:?} of time"));
+                out_of_budget = true;
+                break;
+            }
+        }
+        if !strategy.next_execution() {
+            break;
+        }
+        let end = runner.run(&mut *strategy);
+        if !matches!(end, End::Pruned | End::Abort(_)) {
+            executions += 1;
+        }
+        if let Some(progress) = &config.progress {
+            if last_progress.elapsed() >= Duration::from_millis(100) {
+                last_progress = Instant::now();
+                progress(&Progress {
+                    executions,
+                    elapsed: started.elapsed(),
+                });
+            }
+        }
+        match end {
+            End::Complete | End::Pruned => {}
+            End::Abort(Abort::TooManyThreads(n)) => return Err(EngineError::TooManyThreads(n)),
+            End::Abort(Abort::Demote(ty)) => {
+                // A section assumed to commute was not a pure function of the lock's data: the
+                // exploration so far relied on that; start over without the assumption.
+                runner.exec.borrow_mut().demoted.push(ty);
+                strategy = make_strategy(config)?;
+            }
+            End::Diverged(msg) => return Err(EngineError::ReplayDiverged(msg)),
+            End::OutOfTime => {
+                limited_by = Some(format!(
+                    "budget: {:?} of time",
+                    budget.max_time.unwrap_or_default()
+                ));
+                out_of_budget = true;
+                executions -= 1;
+                break;
+            }
+            End::Panic { .. } | End::Deadlock { .. } | End::StepBound => {
+                found = Some(Found {
+                    end,
+                    choices: runner.choices.clone(),
+                });
+                break;
+            }
+        }
+    }
+    if is_replay {
+        if let Some(why) = strategy.divergence() {
+            return Err(EngineError::ReplayDiverged(why));
+        }
+    }
+    let failure = match found {
+        Some(found) => Some(build_failure(config, &body, found, max_steps)?),
+        None => None,
+    };
+    let exhaustive = failure.is_none() && !out_of_budget && strategy.complete();
+    if std::env::var_os("THREADCHECK_ENGINE_STATS").is_some() {
+        eprintln!(
+            "threadcheck engine: {executions} executions ({}), {:?}",
+            strategy.stats(),
+            started.elapsed()
+        );
+    }
+    if limited_by.is_none() && !exhaustive && failure.is_none() {
+        limited_by = strategy.limited_by();
+    }
+    if failure.is_some() {
+        limited_by = None;
+    }
+    let verdict = match &failure {
+        Some(f) => match f.kind {
+            FailureKind::Panic { .. } => Verdict::Violated,
+            FailureKind::Deadlock { .. } => Verdict::Deadlock,
+            FailureKind::StepBound { .. } => Verdict::Inconclusive,
+        },
+        None if out_of_budget => Verdict::Inconclusive,
+        None => Verdict::Holds,
+    };
+    Ok(Report {
+        verdict,
+        exhaustive,
+        executions,
+        elapsed: started.elapsed(),
+        failure,
+        limited_by,
+    })
+}
+
+/// Re-runs the failing schedule with notes on, and turns it into a [`Failure`].
+fn build_failure(
+    config: &Config,
+    body: &Arc<dyn Fn() + Send + Sync>,
+    found: Found,
+    max_steps: u64,
+) -> Result<Failure, EngineError> {
+    let text = schedule::encode(&found.choices);
+    let decoded = schedule::decode(&text)?;
+    let mut exec = Exec::new(config.reductions);
+    exec.recording = true;
+    let mut runner = Runner::new(body.clone(), exec, max_steps);
+    let mut replay = Replay::new(decoded);
+    replay.next_execution();
+    let end = runner.run(&mut replay);
+    // A deterministic program fails the same way again; if not, report what was found first.
+    let end = match (&end, &found.end) {
+        (End::Panic { .. }, End::Panic { .. })
+        | (End::Deadlock { .. }, End::Deadlock { .. })
+        | (End::StepBound, End::StepBound) => end,
+        _ => found.end,
+    };
+    let exec = runner.exec.borrow();
+    let kind = match &end {
+        End::Panic {
+            thread, message, ..
+        } => FailureKind::Panic {
+            thread: exec
+                .threads
+                .get(*thread)
+                .map(|t| t.name.clone())
+                .unwrap_or_default(),
+            message: message.clone(),
+        },
+        End::Deadlock { waits } => FailureKind::Deadlock {
+            waits: waits.clone(),
+        },
+        _ => FailureKind::StepBound { steps: max_steps },
+    };
+    let trace = build_trace(&exec, &end);
+    let preemptions = found.choices.iter().filter(|c| c.preemption).count() as u32;
+    Ok(Failure {
+        kind,
+        schedule: Schedule(text),
+        preemptions,
+        trace,
+    })
+}
+
+fn build_trace(exec: &Exec, end: &End) -> Trace {
+    let threads = exec
+        .threads
+        .iter()
+        .enumerate()
+        .map(|(id, t)| ThreadDesc {
+            id,
+            name: t.name.clone(),
+        })
+        .collect();
+    let step_of = |i: usize| {
+        let ev = &exec.events[i];
+        let object = if ev.obj == NO_OBJ {
+            String::new()
+        } else {
+            exec.object_name(ev.obj)
+        };
+        Step {
+            thread: ev.thread as usize,
+            action: ev.action.to_string(),
+            object,
+            detail: exec.notes.get(i).cloned().flatten(),
+            file: ev.site.file().to_string(),
+            line: ev.site.line(),
+            preemption: ev.preemption,
+        }
+    };
+    let n = exec.events.len();
+    let mut keep = vec![n <= TRACE_LIMIT; n];
+    if n > TRACE_LIMIT {
+        for (i, k) in keep.iter_mut().enumerate() {
+            *k = i < 100 || i + 500 >= n;
+        }
+        let mut budget = TRACE_LIMIT;
+        for i in 0..n {
+            if exec.events[i].preemption && budget > 0 {
+                for k in keep
+                    .iter_mut()
+                    .take((i + 20).min(n))
+                    .skip(i.saturating_sub(20))
+                {
+                    *k = true;
+                }
+                budget = budget.saturating_sub(40);
+            }
+        }
+    }
+    let mut steps = Vec::new();
+    let mut i = 0;
+    while i < n {
+        if keep[i] {
+            steps.push(step_of(i));
+            i += 1;
+        } else {
+            let start = i;
+            while i < n && !keep[i] {
+                i += 1;
+            }
+            steps.push(Step {
+                thread: exec.events[start].thread as usize,
+                action: format!("... {} steps omitted ...", i - start),
+                object: String::new(),
+                detail: None,
+                file: String::new(),
+                line: 0,
+                preemption: false,
+            });
+        }
+    }
+    if let End::Panic {
+        thread,
+        message,
+        location,
+    } = end
+    {
+        let (file, line) = match location {
+            Some(loc) => match loc.rsplit_once(':') {
+                Some((f, l)) => (f.to_string(), l.parse().unwrap_or(0)),
+                None => (loc.clone(), 0),
+            },
+            None => (String::new(), 0),
+        };
+        steps.push(Step {
+            thread: *thread,
+            action: "panic".to_string(),
+            object: String::new(),
+            detail: Some(message.clone()),
+            file,
+            line,
+            preemption: false,
+        });
+    }
+    Trace { threads, steps }
+}

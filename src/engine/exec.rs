@@ -1,0 +1,584 @@
+//! The state of one execution, shared by the scheduler and the coroutines that run the threads.
+//!
+//! Invariants: exactly one side runs at a time (the scheduler, or the one coroutine it resumed),
+//! all on one OS thread; each side borrows the [`Exec`] only between two context switches. An
+//! event is committed by the coroutine that performed the operation, right after its guarded
+//! step succeeded, so that [`note`](crate::rt::Runtime::note) can attach to it.
+
+use super::api::Reductions;
+use crate::rt::{ObjectMeta, ThreadSpec};
+use corosensei::Yielder;
+use std::any::{Any, TypeId};
+use std::cell::{Cell, RefCell};
+use std::panic::Location;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+
+/// Threads per execution: the main thread and 64 spawned threads.
+pub(crate) const MAX_THREADS: usize = 65;
+/// A set of threads of one execution.
+pub(crate) type TSet = u128;
+/// "No object" (yield, spawn).
+pub(crate) const NO_OBJ: u32 = u32::MAX;
+/// "No event".
+pub(crate) const NO_EVENT: u32 = u32::MAX;
+
+pub(crate) fn bit(t: usize) -> TSet {
+    1u128 << t
+}
+
+/// Iterates over the members of a thread set, lowest first.
+pub(crate) fn members(mut set: TSet) -> impl Iterator<Item = usize> {
+    std::iter::from_fn(move || {
+        if set == 0 {
+            None
+        } else {
+            let t = set.trailing_zeros() as usize;
+            set &= set - 1;
+            Some(t)
+        }
+    })
+}
+
+/// What the scheduler asks a suspended thread to do.
+pub(crate) enum Input {
+    /// Run from the start to the first visible operation.
+    Start,
+    /// Attempt the pending operation.
+    Attempt,
+}
+
+/// Why a thread gave control back to the scheduler.
+#[derive(Debug)]
+pub(crate) enum Yield {
+    /// It reached its next visible operation (after performing the previous one, if asked to).
+    Pending,
+    /// Its pending operation cannot proceed; nothing changed.
+    Blocked,
+    /// The execution must be abandoned (see [`Abort`]).
+    Abort,
+}
+
+/// Why an execution was abandoned.
+#[derive(Clone, Debug)]
+pub(crate) enum Abort {
+    /// A section classified as commuting performed a visible operation or read the thread's
+    /// identity: its closure type is demoted and the search restarts.
+    Demote(TypeId),
+    /// A thread beyond the limit was spawned.
+    TooManyThreads(usize),
+}
+
+/// What distinguishes commuting operations: the action of a monitor operation, or the closure
+/// type of a lock section.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Key {
+    Action(&'static str),
+    Section(TypeId),
+}
+
+/// How an operation touches its object, after the configured reductions were applied.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Class {
+    Read,
+    Write,
+    Commute(Key),
+}
+
+impl Class {
+    /// Two operations on the same object commute: both read, or both are the same commuting
+    /// operation.
+    pub(crate) fn independent(a: Class, b: Class) -> bool {
+        match (a, b) {
+            (Class::Read, Class::Read) => true,
+            (Class::Commute(x), Class::Commute(y)) => x == y,
+            _ => false,
+        }
+    }
+}
+
+/// What kind of step an operation is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum OpKind {
+    /// A monitor operation; `blocking` when it waits forever for its condition.
+    Monitor { blocking: bool },
+    /// A lock acquisition; `blocking` when it waits forever.
+    Acquire { blocking: bool },
+    /// A lock release.
+    Release,
+    /// A `Lock::with` section taken as one step.
+    Section,
+    /// `yield_now` or `sleep`.
+    Yield,
+    /// Starting a thread.
+    Spawn,
+}
+
+/// A thread's next visible operation, as the scheduler sees it.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct OpDesc {
+    pub obj: u32,
+    pub class: Class,
+    pub action: &'static str,
+    pub site: &'static Location<'static>,
+    pub kind: OpKind,
+}
+
+/// Two operations are dependent iff they touch the same object and do not commute.
+pub(crate) fn dependent(a: &OpDesc, b: &OpDesc) -> bool {
+    a.obj != NO_OBJ && a.obj == b.obj && !Class::independent(a.class, b.class)
+}
+
+/// A `Lock::with` section in progress.
+pub(crate) struct OpenSection {
+    pub obj: u32,
+    pub event: u32,
+    /// No visible operation happened inside (yet).
+    pub clean: bool,
+    /// The section was scheduled as a commuting step of this closure type.
+    pub commuting: Option<TypeId>,
+}
+
+pub(crate) type Body = Box<dyn FnOnce() + Send + 'static>;
+
+/// One thread of the execution.
+pub(crate) struct Th {
+    pub name: String,
+    pub daemon: bool,
+    pub started: bool,
+    pub finished: bool,
+    pub pending: Option<OpDesc>,
+    /// The version of the pending operation's object when its attempt last failed.
+    pub blocked_at: Option<u64>,
+    /// The last step was a yield or sleep.
+    pub yielded: bool,
+    pub slot: Option<Arc<dyn Any + Send + Sync>>,
+    pub yielder: *const Yielder<Input, Yield>,
+    pub sections: Vec<OpenSection>,
+    /// Events performed so far.
+    pub local: u32,
+    pub clock: Vec<u32>,
+    pub last_event: u32,
+    /// The event that spawned the thread.
+    pub spawn_event: u32,
+    /// The thread to start, while a spawn is pending.
+    pub spawn: Option<(ThreadSpec, Body)>,
+}
+
+impl Th {
+    fn new(name: String, daemon: bool, clock: Vec<u32>) -> Th {
+        Th {
+            name,
+            daemon,
+            started: false,
+            finished: false,
+            pending: None,
+            blocked_at: None,
+            yielded: false,
+            slot: None,
+            yielder: std::ptr::null(),
+            sections: Vec::new(),
+            local: 0,
+            clock,
+            last_event: NO_EVENT,
+            spawn_event: NO_EVENT,
+            spawn: None,
+        }
+    }
+}
+
+/// The last access of one thread to an object with one class of operation.
+#[derive(Clone, Copy)]
+struct AccessRec {
+    thread: u8,
+    class: Class,
+    event: u32,
+}
+
+/// One object (monitor or lock) of the execution.
+pub(crate) struct Obj {
+    pub meta: ObjectMeta,
+    /// Incremented by every step that may change the state.
+    pub version: u64,
+    /// The lock's holder.
+    pub owner: Option<usize>,
+    accesses: Vec<AccessRec>,
+    /// Every event on the object, in order (when clocks are tracked).
+    pub events: Vec<u32>,
+}
+
+/// One executed visible operation.
+#[derive(Clone, Copy)]
+pub(crate) struct Event {
+    pub thread: u8,
+    pub obj: u32,
+    pub class: Class,
+    pub action: &'static str,
+    pub site: &'static Location<'static>,
+    /// 1-based index of the event in its thread.
+    pub local: u32,
+    /// Offset of the event's vector clock in [`Exec::clocks`] (when clocks are tracked).
+    pub clock: u32,
+    pub clock_len: u8,
+    pub preemption: bool,
+    /// The thread's previous event, or its spawn event for its first one.
+    pub before: u32,
+}
+
+/// The state of one execution.
+pub(crate) struct Exec {
+    pub gen: u64,
+    pub current: usize,
+    pub threads: Vec<Th>,
+    pub objects: Vec<Obj>,
+    pub events: Vec<Event>,
+    pub clocks: Vec<u32>,
+    /// Direct races `(e, e')` found while committing (when clocks are tracked).
+    pub races: Vec<(u32, u32)>,
+    pub track_clocks: bool,
+    /// Keep notes (trace-building replays only).
+    pub recording: bool,
+    pub notes: Vec<Option<String>>,
+    pub reductions: Reductions,
+    /// Closure types that must not be treated as commuting sections.
+    pub demoted: Vec<TypeId>,
+    pub abort: Option<Abort>,
+    /// The first panic caught by the program (`R::catch_unwind`): thread and message.
+    pub first_caught: Option<(String, String)>,
+    /// Threads created by the last step, to be started by the scheduler.
+    pub new_threads: Vec<(usize, Body)>,
+    /// Whether the step being attempted is a preemption (set by the scheduler).
+    pub preempting: bool,
+}
+
+static NEXT_GEN: AtomicU64 = AtomicU64::new(1);
+
+thread_local! {
+    static CURRENT: Cell<*const RefCell<Exec>> = const { Cell::new(std::ptr::null()) };
+}
+
+const OUTSIDE: &str = "threadcheck: a primitive of the `Native` runtime was used outside \
+                       `threadcheck::engine::check`; Native objects only work inside a checked \
+                       execution (use `rt::Std` for ordinary code)";
+
+/// The execution running on this OS thread, if any.
+pub(crate) fn current_exec() -> Option<&'static RefCell<Exec>> {
+    let ptr = CURRENT.with(|c| c.get());
+    // SAFETY: the pointer is set by `Installed` for exactly as long as the `RefCell<Exec>` it
+    // points to is alive (the scheduler owns it and outlives every coroutine run).
+    unsafe { ptr.as_ref() }
+}
+
+/// Runs `f` on the current execution; panics with a clear message outside one.
+pub(crate) fn with_exec<R>(f: impl FnOnce(&mut Exec) -> R) -> R {
+    let cell = current_exec().unwrap_or_else(|| panic!("{OUTSIDE}"));
+    let mut exec = cell.borrow_mut();
+    f(&mut exec)
+}
+
+/// Makes an execution current on this OS thread while alive.
+pub(crate) struct Installed {
+    previous: *const RefCell<Exec>,
+}
+
+impl Installed {
+    pub(crate) fn new(exec: &RefCell<Exec>) -> Installed {
+        let previous = CURRENT.with(|c| c.replace(exec as *const _));
+        Installed { previous }
+    }
+}
+
+impl Drop for Installed {
+    fn drop(&mut self) {
+        CURRENT.with(|c| c.set(self.previous));
+    }
+}
+
+fn fnv(mut h: u32, bytes: &[u8]) -> u32 {
+    for &b in bytes {
+        h ^= b as u32;
+        h = h.wrapping_mul(0x0100_0193);
+    }
+    h
+}
+
+const FNV_INIT: u32 = 0x811c_9dc5;
+
+/// The checksum of one operation: thread, object and action (not the source line, so that a
+/// schedule survives unrelated edits).
+pub(crate) fn op_hash(thread: usize, obj: u32, action: &str) -> u32 {
+    let h = fnv(FNV_INIT, &[thread as u8]);
+    let h = fnv(h, &obj.to_le_bytes());
+    fnv(h, action.as_bytes())
+}
+
+/// Folds an operation checksum into a running checksum.
+pub(crate) fn fold_hash(acc: u32, op: u32) -> u32 {
+    fnv(acc, &op.to_le_bytes())
+}
+
+pub(crate) const HASH_INIT: u32 = FNV_INIT;
+
+impl Exec {
+    pub(crate) fn new(reductions: Reductions) -> Exec {
+        Exec {
+            gen: 0,
+            current: 0,
+            threads: Vec::new(),
+            objects: Vec::new(),
+            events: Vec::new(),
+            clocks: Vec::new(),
+            races: Vec::new(),
+            track_clocks: false,
+            recording: false,
+            notes: Vec::new(),
+            reductions,
+            demoted: Vec::new(),
+            abort: None,
+            first_caught: None,
+            new_threads: Vec::new(),
+            preempting: false,
+        }
+    }
+
+    /// Clears everything for a new execution whose main thread is thread 0.
+    pub(crate) fn reset(&mut self) {
+        self.gen = NEXT_GEN.fetch_add(1, Ordering::Relaxed);
+        self.current = 0;
+        self.threads.clear();
+        self.objects.clear();
+        self.events.clear();
+        self.clocks.clear();
+        self.races.clear();
+        self.notes.clear();
+        self.abort = None;
+        self.first_caught = None;
+        self.new_threads.clear();
+        self.preempting = false;
+        self.threads
+            .push(Th::new("MainThread".to_string(), false, vec![0]));
+    }
+
+    /// Registers an object; ids follow registration order.
+    pub(crate) fn register(&mut self, meta: &ObjectMeta) -> u32 {
+        let id = self.objects.len() as u32;
+        self.objects.push(Obj {
+            meta: meta.clone(),
+            version: 0,
+            owner: None,
+            accesses: Vec::new(),
+            events: Vec::new(),
+        });
+        id
+    }
+
+    /// Whether thread `t` is known to be blocked (its last attempt failed and its object has not
+    /// changed since), or can be decided without an attempt (a lock's holder is known).
+    pub(crate) fn known_blocked(&self, t: usize) -> bool {
+        let th = &self.threads[t];
+        let Some(op) = th.pending else { return false };
+        match op.kind {
+            OpKind::Acquire { blocking: true } | OpKind::Section => {
+                self.objects[op.obj as usize].owner.is_some()
+            }
+            _ => match th.blocked_at {
+                Some(v) => op.obj != NO_OBJ && self.objects[op.obj as usize].version == v,
+                None => false,
+            },
+        }
+    }
+
+    /// `Some(enabled)` when thread `t`'s enabledness is known without attempting its operation.
+    pub(crate) fn known_enabled(&self, t: usize) -> Option<bool> {
+        let th = &self.threads[t];
+        if th.finished || !th.started {
+            return Some(false);
+        }
+        let op = th.pending?;
+        if self.known_blocked(t) {
+            return Some(false);
+        }
+        match op.kind {
+            OpKind::Acquire { blocking: true } | OpKind::Section => Some(true),
+            OpKind::Monitor { blocking: true } => None,
+            _ => Some(true),
+        }
+    }
+
+    /// The display name of an object: `Lock counter_lock`, or `Lock #2` for the second unnamed
+    /// lock.
+    pub(crate) fn object_name(&self, obj: u32) -> String {
+        if obj == NO_OBJ {
+            return String::new();
+        }
+        let o = &self.objects[obj as usize];
+        match &o.meta.name {
+            Some(_) => o.meta.to_string(),
+            None => {
+                let n = self.objects[..=obj as usize]
+                    .iter()
+                    .filter(|x| x.meta.kind == o.meta.kind && x.meta.name.is_none())
+                    .count();
+                format!("{} #{n}", o.meta.kind)
+            }
+        }
+    }
+
+    fn clock_of(&self, e: u32) -> &[u32] {
+        let ev = &self.events[e as usize];
+        &self.clocks[ev.clock as usize..ev.clock as usize + ev.clock_len as usize]
+    }
+
+    /// Whether event `e` happens before (or is) event `f`.
+    pub(crate) fn hb_before(&self, e: u32, f: u32) -> bool {
+        f != NO_EVENT && self.hb_le(e, self.clock_of(f))
+    }
+
+    /// Whether event `e` happens before (or is) the point described by `clock`.
+    fn hb_le(&self, e: u32, clock: &[u32]) -> bool {
+        let ev = &self.events[e as usize];
+        clock.get(ev.thread as usize).copied().unwrap_or(0) >= ev.local
+    }
+
+    /// The clock component of event `f` for thread `t`.
+    pub(crate) fn clock_at(&self, f: u32, t: usize) -> u32 {
+        self.clock_of(f).get(t).copied().unwrap_or(0)
+    }
+
+    /// Records that the current thread performed `op`; `changed` when the object's state may
+    /// have changed. Returns the event index.
+    pub(crate) fn commit(&mut self, op: &OpDesc, changed: bool) -> u32 {
+        let t = self.current;
+        let idx = self.events.len() as u32;
+        let (local, before) = {
+            let th = &mut self.threads[t];
+            let before = if th.last_event == NO_EVENT {
+                th.spawn_event
+            } else {
+                th.last_event
+            };
+            th.local += 1;
+            th.yielded = op.kind == OpKind::Yield;
+            th.blocked_at = None;
+            th.pending = None;
+            th.last_event = idx;
+            (th.local, before)
+        };
+        let mut clock_off = 0;
+        let mut clock_len = 0;
+        if self.track_clocks {
+            self.update_clock(t, op, idx, local);
+            let th = &self.threads[t];
+            clock_off = self.clocks.len() as u32;
+            clock_len = th.clock.len() as u8;
+            self.clocks.extend_from_slice(&th.clock);
+            if op.obj != NO_OBJ {
+                self.objects[op.obj as usize].events.push(idx);
+            }
+        }
+        if changed && op.obj != NO_OBJ {
+            self.objects[op.obj as usize].version += 1;
+        }
+        self.events.push(Event {
+            thread: t as u8,
+            obj: op.obj,
+            class: op.class,
+            action: op.action,
+            site: op.site,
+            local,
+            clock: clock_off,
+            clock_len,
+            preemption: self.preempting,
+            before,
+        });
+        if self.recording {
+            self.notes.push(None);
+        }
+        idx
+    }
+
+    /// Vector-clock update and direct-race detection for event `idx` of thread `t`.
+    fn update_clock(&mut self, t: usize, op: &OpDesc, idx: u32, local: u32) {
+        let n = self.threads.len();
+        if self.threads[t].clock.len() < n {
+            self.threads[t].clock.resize(n, 0);
+        }
+        if op.obj == NO_OBJ {
+            self.threads[t].clock[t] = local;
+            return;
+        }
+        // The last dependent access of every other thread.
+        let mut cands: [u32; MAX_THREADS] = [NO_EVENT; MAX_THREADS];
+        let mut any = false;
+        for rec in &self.objects[op.obj as usize].accesses {
+            let r = rec.thread as usize;
+            if r != t && !Class::independent(rec.class, op.class) {
+                let c = &mut cands[r];
+                if *c == NO_EVENT || *c < rec.event {
+                    *c = rec.event;
+                }
+                any = true;
+            }
+        }
+        if any {
+            // Direct races: not ordered before this event by anything but the direct edge.
+            for r in 0..n {
+                let e = cands[r];
+                if e == NO_EVENT || self.hb_le(e, &self.threads[t].clock) {
+                    continue;
+                }
+                let covered = (0..n).any(|r2| {
+                    r2 != r && cands[r2] != NO_EVENT && self.hb_le(e, self.clock_of(cands[r2]))
+                });
+                if !covered {
+                    self.races.push((e, idx));
+                }
+            }
+            let mut clock = std::mem::take(&mut self.threads[t].clock);
+            for &e in cands.iter().take(n) {
+                if e != NO_EVENT {
+                    for (i, &v) in self.clock_of(e).iter().enumerate() {
+                        if clock[i] < v {
+                            clock[i] = v;
+                        }
+                    }
+                }
+            }
+            self.threads[t].clock = clock;
+        }
+        self.threads[t].clock[t] = local;
+        let accesses = &mut self.objects[op.obj as usize].accesses;
+        match accesses
+            .iter_mut()
+            .find(|a| a.thread as usize == t && a.class == op.class)
+        {
+            Some(a) => a.event = idx,
+            None => accesses.push(AccessRec {
+                thread: t as u8,
+                class: op.class,
+                event: idx,
+            }),
+        }
+    }
+
+    /// Adds a thread started by the current thread's spawn step; returns its index or the
+    /// abort reason.
+    pub(crate) fn add_thread(&mut self, spec: ThreadSpec, body: Body) -> Result<usize, Abort> {
+        let id = self.threads.len();
+        if id >= MAX_THREADS {
+            return Err(Abort::TooManyThreads(id));
+        }
+        let clock = if self.track_clocks {
+            let mut c = self.threads[self.current].clock.clone();
+            c.resize(id + 1, 0);
+            c
+        } else {
+            Vec::new()
+        };
+        let mut th = Th::new(spec.name, spec.daemon, clock);
+        th.spawn_event = self.threads[self.current].last_event;
+        self.threads.push(th);
+        self.new_threads.push((id, body));
+        Ok(id)
+    }
+}

@@ -1,0 +1,548 @@
+//! The `Native` runtime: the primitives' side of the engine.
+//!
+//! Every visible operation announces itself (its object, action, access and source line) and
+//! suspends the calling coroutine; the scheduler decides when it is attempted. An attempt runs
+//! the operation's guarded step on the object's state; a step that cannot proceed changes
+//! nothing and the thread stays suspended (blocked) until the scheduler tries it again.
+//!
+//! Invariants: a monitor's state and a lock's data are only touched by the coroutine that is
+//! running, on the OS thread of the execution; a lock's holder is recorded in the execution (for
+//! deadlock reports and for deciding enabledness without an attempt).
+
+use super::exec::{
+    current_exec, with_exec, Abort, Class, Key, OpDesc, OpKind, OpenSection, Yield, NO_OBJ,
+};
+use crate::rt::{
+    Access, Monitor, ObjectMeta, Op, PanicPayload, Runtime, RuntimeMutex, ThreadSpec, Wait,
+};
+use std::any::{Any, TypeId};
+use std::cell::{Cell, UnsafeCell};
+use std::fmt;
+use std::ops::{Deref, DerefMut};
+use std::panic::Location;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// threadcheck's own deterministic runtime: every primitive operation is one visible step of
+/// the engine's scheduler. Use it through [`check`](super::check); outside a checked execution
+/// its operations panic with a message saying so.
+///
+/// ```
+/// use threadcheck::engine::{check, Config, Verdict};
+/// use threadcheck::rt::Native;
+/// use threadcheck::sync::Semaphore;
+///
+/// let report = check(&Config::default(), || {
+///     let sem = Semaphore::<Native>::new(1);
+///     let permit = sem.acquire();
+///     assert_eq!(sem.value(), 0);
+///     drop(permit);
+/// })
+/// .unwrap();
+/// assert_eq!(report.verdict, Verdict::Holds);
+/// ```
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Native;
+
+/// Suspends the running coroutine with `y`; returns when the scheduler resumes it.
+fn suspend(y: Yield) {
+    let yielder = with_exec(|e| e.threads[e.current].yielder);
+    debug_assert!(!yielder.is_null());
+    // SAFETY: the yielder was stored by this coroutine's own entry function and lives as long as
+    // the coroutine; only the running coroutine calls this.
+    unsafe {
+        (*yielder).suspend(y);
+    }
+}
+
+/// Never returns: the scheduler abandons an aborted execution without resuming it.
+fn abort_execution(reason: Abort) -> ! {
+    with_exec(|e| e.abort = Some(reason));
+    loop {
+        suspend(Yield::Abort);
+    }
+}
+
+/// Announces the current thread's next operation and waits until the scheduler attempts it.
+fn announce(op: OpDesc) {
+    let demote = with_exec(|e| {
+        let t = e.current;
+        let mut demote = None;
+        let mut fix = Vec::new();
+        for s in e.threads[t].sections.iter_mut() {
+            if s.clean {
+                s.clean = false;
+                match s.commuting {
+                    Some(ty) => demote = Some(ty),
+                    None => fix.push(s.event),
+                }
+            }
+        }
+        // A section with a visible operation inside was a plain acquisition.
+        for ev in fix {
+            e.events[ev as usize].action = "acquire";
+        }
+        e.threads[t].pending = Some(op);
+        demote
+    });
+    if let Some(ty) = demote {
+        abort_execution(Abort::Demote(ty));
+    }
+    suspend(Yield::Pending);
+}
+
+/// Reading the thread's identity inside a commuting section makes it thread-dependent.
+fn identity_read() {
+    let demote = with_exec(|e| {
+        let t = e.current;
+        e.threads[t]
+            .sections
+            .iter()
+            .filter(|s| s.clean)
+            .find_map(|s| s.commuting)
+    });
+    if let Some(ty) = demote {
+        abort_execution(Abort::Demote(ty));
+    }
+}
+
+fn monitor_class(access: Access, blocking: bool, action: &'static str, commuting: bool) -> Class {
+    match access {
+        Access::Read if commuting => Class::Read,
+        Access::Commute if commuting && !blocking => Class::Commute(Key::Action(action)),
+        _ => Class::Write,
+    }
+}
+
+/// Registration of an object with the execution that uses it.
+struct Reg {
+    meta: ObjectMeta,
+    /// (execution generation, object id)
+    id: Cell<(u64, u32)>,
+}
+
+impl Reg {
+    fn new(meta: ObjectMeta) -> Reg {
+        let reg = Reg {
+            meta,
+            id: Cell::new((0, 0)),
+        };
+        // Objects created inside an execution are numbered in creation order.
+        if let Some(cell) = current_exec() {
+            if let Ok(mut e) = cell.try_borrow_mut() {
+                let id = e.register(&reg.meta);
+                reg.id.set((e.gen, id));
+            }
+        }
+        reg
+    }
+
+    fn id(&self) -> u32 {
+        let (gen, id) = self.id.get();
+        with_exec(|e| {
+            if e.gen == gen {
+                id
+            } else {
+                let id = e.register(&self.meta);
+                self.id.set((e.gen, id));
+                id
+            }
+        })
+    }
+}
+
+/// The native monitor: the state itself; each operation is one scheduling point.
+pub struct NativeMonitor<S> {
+    state: UnsafeCell<S>,
+    reg: Reg,
+}
+
+// SAFETY: the state is only accessed by the running coroutine of the execution on the OS thread
+// that runs it (every access goes through `op`, which requires that execution), or through
+// `&mut self`.
+unsafe impl<S: Send> Send for NativeMonitor<S> {}
+// SAFETY: as above.
+unsafe impl<S: Send> Sync for NativeMonitor<S> {}
+
+impl<S: Send> Monitor<S> for NativeMonitor<S> {
+    fn new(state: S, meta: ObjectMeta) -> Self {
+        NativeMonitor {
+            state: UnsafeCell::new(state),
+            reg: Reg::new(meta),
+        }
+    }
+
+    fn op<T>(&self, op: Op, wait: Wait, mut f: impl FnMut(&mut S) -> Option<T>) -> Option<T> {
+        let obj = self.reg.id();
+        let blocking = wait == Wait::Forever;
+        let commuting = with_exec(|e| e.reductions.commuting_ops);
+        let desc = OpDesc {
+            obj,
+            class: monitor_class(op.access, blocking, op.action, commuting),
+            action: op.action,
+            site: op.site,
+            kind: OpKind::Monitor { blocking },
+        };
+        announce(desc);
+        loop {
+            // SAFETY: see the Sync impl: only the running coroutine touches the state.
+            let state = unsafe { &mut *self.state.get() };
+            match f(state) {
+                Some(v) => {
+                    with_exec(|e| e.commit(&desc, op.access != Access::Read));
+                    return Some(v);
+                }
+                None if blocking => suspend(Yield::Blocked),
+                None => {
+                    with_exec(|e| e.commit(&desc, false));
+                    Native::note(|| "-> did not proceed".to_string());
+                    return None;
+                }
+            }
+        }
+    }
+
+    fn get_mut(&mut self) -> &mut S {
+        self.state.get_mut()
+    }
+}
+
+impl<S> fmt::Debug for NativeMonitor<S> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "NativeMonitor({})", self.reg.meta)
+    }
+}
+
+/// The native lock behind `Lock`: the data, and a holder recorded by the execution.
+pub struct NativeMutex<T> {
+    data: UnsafeCell<T>,
+    reg: Reg,
+}
+
+// SAFETY: the data is only reachable through a guard or `with`, which the execution hands to one
+// thread at a time, all on the execution's OS thread.
+unsafe impl<T: Send> Send for NativeMutex<T> {}
+// SAFETY: as above.
+unsafe impl<T: Send> Sync for NativeMutex<T> {}
+
+/// Proof of holding a [`NativeMutex`]; releasing it is a visible step.
+pub struct NativeGuard<'a, T> {
+    mutex: &'a NativeMutex<T>,
+    obj: u32,
+    site: &'static Location<'static>,
+}
+
+impl<T> NativeMutex<T> {
+    fn release(&self, obj: u32, site: &'static Location<'static>) {
+        let desc = OpDesc {
+            obj,
+            class: Class::Write,
+            action: "release",
+            site,
+            kind: OpKind::Release,
+        };
+        announce(desc);
+        with_exec(|e| {
+            e.objects[obj as usize].owner = None;
+            e.commit(&desc, true);
+        });
+    }
+}
+
+fn type_of<F>(_: &F) -> TypeId {
+    typeid::of::<F>()
+}
+
+/// Ends a `with` section: silently if nothing visible happened inside, else with a visible
+/// release. Runs on unwinding too.
+struct SectionEnd<'a, T> {
+    mutex: &'a NativeMutex<T>,
+    obj: u32,
+    site: &'static Location<'static>,
+}
+
+impl<T> Drop for SectionEnd<'_, T> {
+    fn drop(&mut self) {
+        let clean = with_exec(|e| {
+            let t = e.current;
+            let s = e.threads[t].sections.pop().expect("an open section");
+            debug_assert_eq!(s.obj, self.obj);
+            if s.clean {
+                e.objects[self.obj as usize].owner = None;
+            }
+            s.clean
+        });
+        if !clean {
+            self.mutex.release(self.obj, self.site);
+        }
+    }
+}
+
+impl<T: Send> RuntimeMutex<T> for NativeMutex<T> {
+    type Guard<'a>
+        = NativeGuard<'a, T>
+    where
+        T: 'a;
+
+    fn new(value: T, meta: ObjectMeta) -> Self {
+        NativeMutex {
+            data: UnsafeCell::new(value),
+            reg: Reg::new(meta),
+        }
+    }
+
+    fn acquire(&self, site: &'static Location<'static>, wait: Wait) -> Option<NativeGuard<'_, T>> {
+        let obj = self.reg.id();
+        let blocking = wait == Wait::Forever;
+        let desc = OpDesc {
+            obj,
+            class: Class::Write,
+            action: "acquire",
+            site,
+            kind: OpKind::Acquire { blocking },
+        };
+        announce(desc);
+        loop {
+            let got = with_exec(|e| {
+                let o = &mut e.objects[obj as usize];
+                if o.owner.is_none() {
+                    o.owner = Some(e.current);
+                    e.commit(&desc, true);
+                    Some(true)
+                } else if blocking {
+                    None
+                } else {
+                    e.commit(&desc, false);
+                    Some(false)
+                }
+            });
+            match got {
+                Some(true) => {
+                    return Some(NativeGuard {
+                        mutex: self,
+                        obj,
+                        site,
+                    })
+                }
+                Some(false) => {
+                    Native::note(|| "-> not acquired".to_string());
+                    return None;
+                }
+                None => suspend(Yield::Blocked),
+            }
+        }
+    }
+
+    fn with<U>(&self, site: &'static Location<'static>, f: impl FnOnce(&mut T) -> U) -> U {
+        let (atomic, commuting_sections) = with_exec(|e| {
+            (
+                e.reductions.atomic_sections,
+                e.reductions.commuting_sections,
+            )
+        });
+        if !atomic {
+            let mut guard = self
+                .acquire(site, Wait::Forever)
+                .expect("a blocking acquire always succeeds");
+            return f(&mut guard);
+        }
+        let obj = self.reg.id();
+        let ty = type_of(&f);
+        let commuting = commuting_sections
+            && std::mem::size_of_val(&f) == 0
+            && typeid::of::<U>() == TypeId::of::<()>()
+            && !with_exec(|e| e.demoted.contains(&ty));
+        let desc = OpDesc {
+            obj,
+            class: if commuting {
+                Class::Commute(Key::Section(ty))
+            } else {
+                Class::Write
+            },
+            action: "with",
+            site,
+            kind: OpKind::Section,
+        };
+        announce(desc);
+        loop {
+            let got = with_exec(|e| {
+                let t = e.current;
+                if e.objects[obj as usize].owner.is_none() {
+                    e.objects[obj as usize].owner = Some(t);
+                    let event = e.commit(&desc, true);
+                    e.threads[t].sections.push(OpenSection {
+                        obj,
+                        event,
+                        clean: true,
+                        commuting: commuting.then_some(ty),
+                    });
+                    true
+                } else {
+                    false
+                }
+            });
+            if got {
+                break;
+            }
+            suspend(Yield::Blocked);
+        }
+        let _end = SectionEnd {
+            mutex: self,
+            obj,
+            site,
+        };
+        // SAFETY: this thread holds the lock (recorded as owner) until `_end` drops.
+        f(unsafe { &mut *self.data.get() })
+    }
+
+    fn get_mut(&mut self) -> &mut T {
+        self.data.get_mut()
+    }
+
+    fn into_inner(self) -> T {
+        self.data.into_inner()
+    }
+}
+
+impl<T> Deref for NativeGuard<'_, T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        // SAFETY: the guard proves this thread holds the lock.
+        unsafe { &*self.mutex.data.get() }
+    }
+}
+
+impl<T> DerefMut for NativeGuard<'_, T> {
+    fn deref_mut(&mut self) -> &mut T {
+        // SAFETY: the guard proves this thread holds the lock.
+        unsafe { &mut *self.mutex.data.get() }
+    }
+}
+
+impl<T> Drop for NativeGuard<'_, T> {
+    fn drop(&mut self) {
+        self.mutex.release(self.obj, self.site);
+    }
+}
+
+impl<T> fmt::Debug for NativeMutex<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "NativeMutex({})", self.reg.meta)
+    }
+}
+
+fn simple_op(action: &'static str, kind: OpKind, site: &'static Location<'static>) {
+    let desc = OpDesc {
+        obj: NO_OBJ,
+        class: Class::Read,
+        action,
+        site,
+        kind,
+    };
+    announce(desc);
+    with_exec(|e| e.commit(&desc, false));
+}
+
+/// The message of a panic payload.
+pub(crate) fn panic_message(payload: &PanicPayload) -> String {
+    if let Some(s) = payload.downcast_ref::<&str>() {
+        (*s).to_string()
+    } else if let Some(s) = payload.downcast_ref::<String>() {
+        s.clone()
+    } else {
+        "Box<dyn Any>".to_string()
+    }
+}
+
+impl Runtime for Native {
+    const NAME: &'static str = "native";
+    const VIRTUAL_TIME: bool = true;
+    type Mutex<T: Send> = NativeMutex<T>;
+    type Monitor<S: Send> = NativeMonitor<S>;
+
+    #[track_caller]
+    fn spawn(spec: ThreadSpec, body: Box<dyn FnOnce() + Send + 'static>) -> std::io::Result<()> {
+        let site = Location::caller();
+        let desc = OpDesc {
+            obj: NO_OBJ,
+            class: Class::Read,
+            action: "spawn",
+            site,
+            kind: OpKind::Spawn,
+        };
+        with_exec(|e| {
+            let t = e.current;
+            e.threads[t].spawn = Some((spec, body));
+        });
+        announce(desc);
+        let result = with_exec(|e| {
+            let t = e.current;
+            let (spec, body) = e.threads[t].spawn.take().expect("a pending spawn");
+            let name = spec.name.clone();
+            e.commit(&desc, false);
+            e.add_thread(spec, body).map(|_| name)
+        });
+        match result {
+            Ok(name) => {
+                Native::note(|| name);
+                Ok(())
+            }
+            Err(reason) => abort_execution(reason),
+        }
+    }
+
+    #[track_caller]
+    fn yield_now() {
+        simple_op("yield", OpKind::Yield, Location::caller());
+    }
+
+    #[track_caller]
+    fn sleep(duration: Duration) {
+        simple_op("sleep", OpKind::Yield, Location::caller());
+        Native::note(|| format!("{duration:?} (virtual)"));
+    }
+
+    fn current_id() -> u64 {
+        identity_read();
+        with_exec(|e| e.current as u64)
+    }
+
+    fn thread_slot() -> Option<Arc<dyn Any + Send + Sync>> {
+        identity_read();
+        with_exec(|e| e.threads[e.current].slot.clone())
+    }
+
+    fn set_thread_slot(slot: Arc<dyn Any + Send + Sync>) {
+        with_exec(|e| {
+            let t = e.current;
+            e.threads[t].slot = Some(slot);
+        });
+    }
+
+    fn catch_unwind<T>(f: impl FnOnce() -> T) -> Result<T, PanicPayload> {
+        let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
+        if let Err(payload) = &result {
+            if let Some(cell) = current_exec() {
+                let mut e = cell.borrow_mut();
+                if e.first_caught.is_none() {
+                    let name = e.threads[e.current].name.clone();
+                    e.first_caught = Some((name, panic_message(payload)));
+                }
+            }
+        }
+        result
+    }
+
+    fn note(detail: impl FnOnce() -> String) {
+        let Some(cell) = current_exec() else { return };
+        if !cell.borrow().recording {
+            return;
+        }
+        let text = detail();
+        let mut e = cell.borrow_mut();
+        let ev = e.threads[e.current].last_event;
+        if let Some(slot) = e.notes.get_mut(ev as usize) {
+            *slot = Some(text);
+        }
+    }
+}

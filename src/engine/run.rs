@@ -1,0 +1,459 @@
+//! Running one execution: thread coroutines on pooled stacks, one deterministic scheduler.
+//!
+//! Invariants: the scheduler resumes one coroutine at a time and holds no borrow of the
+//! [`Exec`] while it runs; a coroutine that is suspended when the execution ends is never
+//! resumed again: it is reset without unwinding (its stack objects are leaked, see
+//! `docs/engine.md`) and its stack goes back to the pool.
+
+use super::exec::{bit, op_hash, Abort, Body, Exec, Input, Installed, OpKind, TSet, Yield, NO_OBJ};
+use super::native::panic_message;
+use crate::rt::PanicPayload;
+use corosensei::stack::DefaultStack;
+use corosensei::{Coroutine, CoroutineResult, Yielder};
+use std::cell::{Cell, RefCell};
+use std::sync::{Arc, Once};
+
+type Coro = Coroutine<Input, Yield, Result<(), PanicPayload>, DefaultStack>;
+
+/// Stack size of a thread: address space is reserved, memory is committed on use.
+const STACK_SIZE: usize = 4 << 20;
+
+/// How an execution ended, before failures are turned into reports.
+#[derive(Debug)]
+pub(crate) enum End {
+    /// Main and every non-daemon thread finished.
+    Complete,
+    /// The strategy abandoned it (sleep-set blocked, or a bounded branch that was not enabled).
+    Pruned,
+    /// An uncaught panic.
+    Panic {
+        thread: usize,
+        message: String,
+        location: Option<String>,
+    },
+    /// Every live thread is blocked.
+    Deadlock { waits: Vec<String> },
+    /// The step bound was hit.
+    StepBound,
+    /// The search must restart or stop (see [`Abort`]).
+    Abort(Abort),
+    /// The program did not follow the schedule.
+    Diverged(String),
+    /// The time budget ran out in the middle of the execution.
+    OutOfTime,
+}
+
+/// What the strategy decided at one scheduling point.
+pub(crate) enum Decision {
+    /// A thread performed a step (through [`Ctl::try_run`]).
+    Ran,
+    /// No thread could run: every candidate is blocked.
+    NoneRunnable,
+    /// Abandon this execution.
+    Prune,
+    /// The program diverged from what the strategy expected.
+    Diverged(String),
+}
+
+/// The result of attempting a thread's pending operation.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Attempt {
+    /// The step was performed.
+    Ran,
+    /// The thread is blocked; nothing changed.
+    Blocked,
+}
+
+/// One search strategy.
+pub(crate) trait Strategy {
+    /// Prepares the next execution; `false` when the search is over.
+    fn next_execution(&mut self) -> bool;
+    /// Chooses and runs the next step.
+    fn schedule(&mut self, ctl: &mut Ctl<'_>) -> Decision;
+    /// Called after every execution with its steps and its end.
+    fn end_execution(&mut self, exec: &Exec, choices: &[Choice], end: &End);
+    /// Whether the search was complete when `next_execution` returned false.
+    fn complete(&self) -> bool;
+    /// Why the search is not exhaustive, when it is not.
+    fn limited_by(&self) -> Option<String>;
+    /// Whether the strategy needs vector clocks and races.
+    fn needs_clocks(&self) -> bool {
+        false
+    }
+    /// Strategy-specific statistics, for `THREADCHECK_ENGINE_STATS`.
+    fn stats(&self) -> String {
+        String::new()
+    }
+    /// Why a replay diverged from its schedule, when that is only known after the run.
+    fn divergence(&self) -> Option<String> {
+        None
+    }
+}
+
+thread_local! {
+    static SILENT: Cell<u32> = const { Cell::new(0) };
+    static PANIC_SITE: RefCell<Option<String>> = const { RefCell::new(None) };
+}
+
+/// Silences the default panic message for panics inside checked executions (they are reported
+/// with the failure instead) and remembers where they happened.
+fn install_panic_hook() {
+    static ONCE: Once = Once::new();
+    ONCE.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if SILENT.with(|s| s.get()) > 0 {
+                let site = info
+                    .location()
+                    .map(|l| format!("{}:{}", l.file(), l.line()));
+                PANIC_SITE.with(|p| *p.borrow_mut() = site);
+            } else {
+                previous(info);
+            }
+        }));
+    });
+}
+
+struct Silence;
+impl Silence {
+    fn new() -> Silence {
+        SILENT.with(|s| s.set(s.get() + 1));
+        Silence
+    }
+}
+impl Drop for Silence {
+    fn drop(&mut self) {
+        SILENT.with(|s| s.set(s.get() - 1));
+    }
+}
+
+/// Runs executions of one program.
+pub(crate) struct Runner {
+    pub exec: Box<RefCell<Exec>>,
+    coros: Vec<Option<Coro>>,
+    pool: Vec<DefaultStack>,
+    main: Arc<dyn Fn() + Send + Sync>,
+    pub max_steps: u64,
+    /// Checked every 4096 steps.
+    pub deadline: Option<std::time::Instant>,
+    end: Option<End>,
+    /// The thread that ran the last step.
+    prev: Option<usize>,
+    /// Every step of the execution, in order.
+    pub choices: Vec<Choice>,
+}
+
+/// One step of an execution, as a schedule records it.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Choice {
+    pub thread: u8,
+    /// Checksum of the operation (thread, object, action).
+    pub hash: u32,
+    pub preemption: bool,
+}
+
+impl Runner {
+    pub(crate) fn new(main: Arc<dyn Fn() + Send + Sync>, exec: Exec, max_steps: u64) -> Runner {
+        install_panic_hook();
+        Runner {
+            exec: Box::new(RefCell::new(exec)),
+            coros: Vec::new(),
+            pool: Vec::new(),
+            main,
+            max_steps,
+            deadline: None,
+            end: None,
+            prev: None,
+            choices: Vec::new(),
+        }
+    }
+
+    fn stack(&mut self) -> DefaultStack {
+        self.pool.pop().unwrap_or_else(|| {
+            DefaultStack::new(STACK_SIZE).expect("threadcheck: cannot allocate a thread stack")
+        })
+    }
+
+    fn make_coro(&mut self, body: Body) -> Coro {
+        let stack = self.stack();
+        Coroutine::with_stack(stack, move |y: &Yielder<Input, Yield>, _: Input| {
+            super::exec::with_exec(|e| {
+                let t = e.current;
+                e.threads[t].yielder = y as *const _;
+            });
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(body))
+        })
+    }
+
+    /// Resumes thread `t` and handles what it reports.
+    fn resume(&mut self, t: usize, input: Input) -> Option<Yield> {
+        self.exec.borrow_mut().current = t;
+        let coro = self.coros[t].as_mut().expect("a live coroutine");
+        match coro.resume(input) {
+            CoroutineResult::Yield(y) => {
+                if let Yield::Abort = y {
+                    let reason = self.exec.borrow_mut().abort.take();
+                    let reason = reason.expect("an abort reason");
+                    self.end.get_or_insert(End::Abort(reason));
+                }
+                Some(y)
+            }
+            CoroutineResult::Return(result) => {
+                let coro = self.coros[t].take().expect("a live coroutine");
+                self.pool.push(coro.into_stack());
+                let mut e = self.exec.borrow_mut();
+                e.threads[t].finished = true;
+                e.threads[t].pending = None;
+                if let Err(payload) = result {
+                    let mut message = panic_message(&payload);
+                    if let Some((who, first)) = &e.first_caught {
+                        message = format!("{message} (earlier, {who} panicked: {first})");
+                    }
+                    let location = PANIC_SITE.with(|p| p.borrow_mut().take());
+                    drop(e);
+                    // The payload may own Native objects: leak it rather than drop it here.
+                    std::mem::forget(payload);
+                    self.end.get_or_insert(End::Panic {
+                        thread: t,
+                        message,
+                        location,
+                    });
+                }
+                None
+            }
+        }
+    }
+
+    /// Starts threads created by the last step, running each to its first operation.
+    fn start_new_threads(&mut self) {
+        loop {
+            let next = {
+                let mut e = self.exec.borrow_mut();
+                if e.new_threads.is_empty() {
+                    None
+                } else {
+                    Some(e.new_threads.remove(0))
+                }
+            };
+            let Some((id, body)) = next else { break };
+            let coro = self.make_coro(body);
+            if self.coros.len() <= id {
+                self.coros.resize_with(id + 1, || None);
+            }
+            self.coros[id] = Some(coro);
+            self.exec.borrow_mut().threads[id].started = true;
+            self.resume(id, Input::Start);
+            if self.end.is_some() {
+                break;
+            }
+        }
+    }
+
+    /// Abandons every coroutine still suspended, recycling the stacks.
+    fn reclaim(&mut self) {
+        for slot in self.coros.iter_mut() {
+            if let Some(mut coro) = slot.take() {
+                // SAFETY: the execution is over and nothing will resume this coroutine; the
+                // objects on its stack are leaked (never dropped), which is what we want: their
+                // destructors could perform visible operations.
+                unsafe { coro.force_reset() };
+                self.pool.push(coro.into_stack());
+            }
+        }
+        self.coros.clear();
+    }
+
+    /// Runs one execution under `strategy`.
+    pub(crate) fn run(&mut self, strategy: &mut dyn Strategy) -> End {
+        let _silence = Silence::new();
+        let _installed = Installed::new(&self.exec);
+        {
+            let mut e = self.exec.borrow_mut();
+            e.reset();
+            e.track_clocks = strategy.needs_clocks();
+            e.threads[0].started = true;
+        }
+        self.end = None;
+        self.prev = None;
+        self.choices.clear();
+        let main = self.main.clone();
+        let coro = self.make_coro(Box::new(move || main()));
+        self.coros.clear();
+        self.coros.push(Some(coro));
+        self.resume(0, Input::Start);
+        let mut steps: u64 = 0;
+        let end = loop {
+            if self.end.is_some() {
+                break self.end.take().expect("an end");
+            }
+            if self.finished() {
+                break End::Complete;
+            }
+            if steps >= self.max_steps {
+                break End::StepBound;
+            }
+            if steps & 4095 == 4095 {
+                if let Some(deadline) = self.deadline {
+                    if std::time::Instant::now() >= deadline {
+                        break End::OutOfTime;
+                    }
+                }
+            }
+            let mut ctl = Ctl { runner: self };
+            match strategy.schedule(&mut ctl) {
+                Decision::Ran => steps += 1,
+                Decision::NoneRunnable => {
+                    if self.end.is_some() {
+                        continue;
+                    }
+                    break End::Deadlock {
+                        waits: self.deadlock_lines(),
+                    };
+                }
+                Decision::Prune => break End::Pruned,
+                Decision::Diverged(msg) => break End::Diverged(msg),
+            }
+        };
+        self.reclaim();
+        strategy.end_execution(&self.exec.borrow(), &self.choices, &end);
+        end
+    }
+
+    /// Main and every non-daemon thread have finished.
+    fn finished(&self) -> bool {
+        let e = self.exec.borrow();
+        e.threads[0].finished && e.threads.iter().all(|t| t.finished || t.daemon)
+    }
+
+    fn deadlock_lines(&self) -> Vec<String> {
+        let e = self.exec.borrow();
+        let mut lines = Vec::new();
+        for (i, th) in e.threads.iter().enumerate() {
+            if th.finished {
+                continue;
+            }
+            let daemon = if th.daemon { " (daemon)" } else { "" };
+            let Some(op) = th.pending else {
+                lines.push(format!("{}{daemon} is blocked", th.name));
+                continue;
+            };
+            let _ = i;
+            let object = e.object_name(op.obj);
+            let line = match op.kind {
+                OpKind::Acquire { .. } | OpKind::Section => {
+                    match e.objects[op.obj as usize].owner {
+                        Some(owner) if owner == i => format!(
+                            "{}{daemon} waits for {object}, which it already holds",
+                            th.name
+                        ),
+                        Some(owner) => format!(
+                            "{}{daemon} waits for {object}, held by {}",
+                            th.name, e.threads[owner].name
+                        ),
+                        None => format!("{}{daemon} waits for {object}", th.name),
+                    }
+                }
+                _ if op.obj == NO_OBJ => format!("{}{daemon} waits ({})", th.name, op.action),
+                _ => format!("{}{daemon} waits for {object} ({})", th.name, op.action),
+            };
+            lines.push(format!("{line} at {}:{}", op.site.file(), op.site.line()));
+        }
+        lines
+    }
+}
+
+/// What a strategy sees and does at one scheduling point.
+pub(crate) struct Ctl<'a> {
+    runner: &'a mut Runner,
+}
+
+impl Ctl<'_> {
+    /// The execution's state (do not hold across [`Ctl::try_run`]).
+    pub(crate) fn exec(&self) -> std::cell::Ref<'_, Exec> {
+        self.runner.exec.borrow()
+    }
+
+    /// Steps performed so far.
+    pub(crate) fn step(&self) -> usize {
+        self.runner.choices.len()
+    }
+
+    /// The steps performed so far.
+    pub(crate) fn choices(&self) -> &[Choice] {
+        &self.runner.choices
+    }
+
+    /// The thread that performed the last step.
+    pub(crate) fn prev(&self) -> Option<usize> {
+        self.runner.prev
+    }
+
+    /// Threads that may be able to run: started, not finished, not known to be blocked.
+    pub(crate) fn candidates(&self) -> TSet {
+        let e = self.runner.exec.borrow();
+        let mut set = 0;
+        for (t, th) in e.threads.iter().enumerate() {
+            if th.started && !th.finished && th.pending.is_some() && !e.known_blocked(t) {
+                set |= bit(t);
+            }
+        }
+        set
+    }
+
+    /// Threads that are started and not finished.
+    pub(crate) fn live(&self) -> TSet {
+        let e = self.runner.exec.borrow();
+        let mut set = 0;
+        for (t, th) in e.threads.iter().enumerate() {
+            if th.started && !th.finished {
+                set |= bit(t);
+            }
+        }
+        set
+    }
+
+    /// Whether the previous thread's last step was a yield.
+    pub(crate) fn prev_yielded(&self) -> bool {
+        match self.runner.prev {
+            Some(p) => self.runner.exec.borrow().threads[p].yielded,
+            None => false,
+        }
+    }
+
+    /// Attempts thread `t`'s pending operation; `preemption` marks the step in the trace.
+    pub(crate) fn try_run(&mut self, t: usize, preemption: bool) -> Attempt {
+        let hash = {
+            let mut e = self.runner.exec.borrow_mut();
+            if e.known_blocked(t) {
+                return Attempt::Blocked;
+            }
+            e.preempting = preemption;
+            let op = e.threads[t].pending.expect("a pending operation");
+            op_hash(t, op.obj, op.action)
+        };
+        let y = self.runner.resume(t, Input::Attempt);
+        match y {
+            Some(Yield::Blocked) => {
+                let mut e = self.runner.exec.borrow_mut();
+                let obj = e.threads[t].pending.map(|op| op.obj).unwrap_or(NO_OBJ);
+                let version = if obj == NO_OBJ {
+                    0
+                } else {
+                    e.objects[obj as usize].version
+                };
+                e.threads[t].blocked_at = Some(version);
+                Attempt::Blocked
+            }
+            _ => {
+                self.runner.prev = Some(t);
+                self.runner.choices.push(Choice {
+                    thread: t as u8,
+                    hash,
+                    preemption,
+                });
+                self.runner.start_new_threads();
+                Attempt::Ran
+            }
+        }
+    }
+}

@@ -1,0 +1,428 @@
+//! Every strategy of the native engine finds the known bugs and keeps the known-good programs;
+//! failures come with readable traces and schedules that replay; searches are deterministic;
+//! limits (steps, threads, budgets) are reported as such.
+
+mod engine_common;
+
+use engine_common::*;
+use std::sync::Arc;
+use threadcheck::engine::{
+    check, Budget, Config, EngineError, FailureKind, Report, Schedule, Strategy, Verdict,
+};
+use threadcheck::rt::{Native, Runtime};
+use threadcheck::sync::{Lock, Var};
+use threadcheck::thread::{Builder, JoinHandle};
+
+fn all_strategies() -> Vec<Strategy> {
+    vec![
+        Strategy::Exhaustive,
+        Strategy::Bounded {
+            max_preemptions: None,
+        },
+        Strategy::Random { seed: 7 },
+        Strategy::Pct { depth: 3, seed: 7 },
+    ]
+}
+
+fn run(strategy: Strategy, body: impl Fn() + Send + Sync + 'static) -> Report {
+    let config = Config {
+        strategy,
+        ..Config::default()
+    };
+    check(&config, body).unwrap()
+}
+
+fn panic_message(report: &Report) -> String {
+    match &report.failure.as_ref().expect("a failure").kind {
+        FailureKind::Panic { message, .. } => message.clone(),
+        other => panic!("expected a panic, found {other:?}"),
+    }
+}
+
+/// Twin: every strategy finds the lost update of the unlocked counter.
+#[test]
+fn every_strategy_finds_the_lost_update() {
+    for strategy in all_strategies() {
+        let r = run(strategy.clone(), unlocked_counter::<Native>(2));
+        assert_eq!(r.verdict, Verdict::Violated, "{strategy:?}");
+        assert!(panic_message(&r).contains("lost update"), "{strategy:?}");
+        assert!(!r.exhaustive);
+    }
+}
+
+/// Property: the bounded search reports the minimal number of preemptions: 1 for a lost
+/// update, and the trace marks exactly one step as a preemption.
+#[test]
+fn bounded_counterexample_has_one_preemption() {
+    for n in [1, 3, 50] {
+        let r = run(
+            Strategy::Bounded {
+                max_preemptions: None,
+            },
+            unlocked_counter::<Native>(n),
+        );
+        let f = r.failure.expect("a failure");
+        assert_eq!(f.preemptions, 1, "N={n}");
+        assert_eq!(f.trace.steps.iter().filter(|s| s.preemption).count(), 1);
+    }
+}
+
+/// Twin: every strategy finds the broken semaphore admitting three threads into a region
+/// limited to two (the exhaustive search on the variant without spin loop).
+#[test]
+fn every_strategy_finds_the_broken_semaphore() {
+    for strategy in all_strategies() {
+        let r = if strategy == Strategy::Exhaustive {
+            run(strategy.clone(), broken_semaphore_try::<Native>(3))
+        } else {
+            run(strategy.clone(), broken_semaphore::<Native>(3))
+        };
+        assert_eq!(r.verdict, Verdict::Violated, "{strategy:?}");
+        assert!(
+            panic_message(&r).contains("3 threads inside"),
+            "{strategy:?}"
+        );
+    }
+}
+
+/// Twin: every strategy finds the lock-order deadlock, and the report names both locks and who
+/// holds them.
+#[test]
+fn every_strategy_finds_the_lock_order_deadlock() {
+    for strategy in all_strategies() {
+        let r = run(strategy.clone(), lock_order_deadlock::<Native>());
+        assert_eq!(r.verdict, Verdict::Deadlock, "{strategy:?}");
+        let f = r.failure.expect("a failure");
+        let FailureKind::Deadlock { waits } = &f.kind else {
+            panic!("expected a deadlock, found {:?}", f.kind)
+        };
+        let text = waits.join("\n");
+        assert!(
+            text.contains("Thread-1 waits for Lock b, held by Thread-2"),
+            "{strategy:?}: {text}"
+        );
+        assert!(
+            text.contains("Thread-2 waits for Lock a, held by Thread-1"),
+            "{strategy:?}: {text}"
+        );
+        assert!(
+            text.contains("MainThread waits for Thread Thread-1 (join)"),
+            "{text}"
+        );
+    }
+}
+
+/// Property: the correct versions hold under every strategy; only the exhaustive and the
+/// (unbounded) bounded searches claim a proof.
+#[test]
+fn correct_programs_hold_under_every_strategy() {
+    for strategy in all_strategies() {
+        for (name, r) in [
+            (
+                "counter",
+                run(strategy.clone(), locked_counter::<Native>(2, 3, false)),
+            ),
+            (
+                "semaphore",
+                run(strategy.clone(), semaphore_limit::<Native>(3)),
+            ),
+            (
+                "locks",
+                run(strategy.clone(), lock_order_consistent::<Native>()),
+            ),
+        ] {
+            assert_eq!(r.verdict, Verdict::Holds, "{strategy:?} {name}");
+            let proof = matches!(strategy, Strategy::Exhaustive | Strategy::Bounded { .. });
+            assert_eq!(
+                r.exhaustive, proof,
+                "{strategy:?} {name}: {:?}",
+                r.limited_by
+            );
+            assert_eq!(r.limited_by.is_none(), proof);
+        }
+    }
+}
+
+/// Property: a bounded search stopped by its bound says so and is not a proof.
+#[test]
+fn preemption_bound_limits_the_claim() {
+    let r = run(
+        Strategy::Bounded {
+            max_preemptions: Some(0),
+        },
+        locked_counter::<Native>(2, 2, false),
+    );
+    assert_eq!(r.verdict, Verdict::Holds);
+    assert!(!r.exhaustive);
+    assert_eq!(r.limited_by.as_deref(), Some("preemption bound 0"));
+}
+
+/// Property: a counterexample's schedule replays to the same failure and the same trace; the
+/// trace shows threads, objects, values and source lines.
+#[test]
+fn counterexample_replays_to_the_same_failure_and_trace() {
+    for strategy in all_strategies() {
+        for body in [
+            Arc::new(unlocked_counter::<Native>(2)) as Arc<dyn Fn() + Send + Sync>,
+            Arc::new(lock_order_deadlock::<Native>()),
+        ] {
+            let b = body.clone();
+            let r = run(strategy.clone(), move || b());
+            let f = r.failure.expect("a failure");
+            let schedule = Schedule::parse(&f.schedule.to_string()).unwrap();
+            let b = body.clone();
+            let again = run(Strategy::Replay { schedule }, move || b());
+            assert_eq!(again.executions, 1);
+            assert!(!again.exhaustive);
+            let g = again.failure.expect("the replay fails too");
+            assert_eq!(g.kind, f.kind, "{strategy:?}");
+            assert_eq!(g.trace, f.trace, "{strategy:?}");
+            assert_eq!(g.schedule, f.schedule);
+            assert_eq!(g.preemptions, f.preemptions);
+        }
+    }
+    let r = run(Strategy::Exhaustive, unlocked_counter::<Native>(1));
+    let trace = r.failure.unwrap().trace;
+    let names: Vec<_> = trace.threads.iter().map(|t| t.name.as_str()).collect();
+    assert_eq!(names, ["MainThread", "Thread-1", "Thread-2"]);
+    let write = trace
+        .steps
+        .iter()
+        .find(|s| s.action == "write")
+        .expect("a write step");
+    assert_eq!(write.object, "Var counter");
+    assert_eq!(write.detail.as_deref(), Some("<- 1"));
+    assert!(
+        write.file.ends_with("engine_common/mod.rs"),
+        "{}",
+        write.file
+    );
+    assert!(write.line > 0);
+    let last = trace.steps.last().unwrap();
+    assert_eq!(last.action, "panic");
+    assert!(last.detail.as_deref().unwrap().contains("lost update"));
+}
+
+/// Twin: a schedule that does not fit the program, or a malformed one, is refused with a clear
+/// error instead of being followed silently.
+#[test]
+fn corrupted_or_mismatched_schedules_are_refused() {
+    let r = run(Strategy::Exhaustive, unlocked_counter::<Native>(1));
+    let text = r.failure.unwrap().schedule.to_string();
+    // Another program.
+    let schedule = Schedule::parse(&text).unwrap();
+    let err = check(
+        &Config {
+            strategy: Strategy::Replay { schedule },
+            ..Config::default()
+        },
+        locked_counter::<Native>(2, 1, false),
+    )
+    .unwrap_err();
+    assert!(matches!(err, EngineError::ReplayDiverged(_)), "{err}");
+    // A changed thread choice, with the checksums left as they were.
+    let parts: Vec<&str> = text.splitn(4, '_').collect();
+    let runs = parts[3].replacen("1x", "2x", 1);
+    let forged = format!("{}_{}_{}_{}", parts[0], parts[1], parts[2], runs);
+    if let Ok(schedule) = Schedule::parse(&forged) {
+        let err = check(
+            &Config {
+                strategy: Strategy::Replay { schedule },
+                ..Config::default()
+            },
+            unlocked_counter::<Native>(1),
+        )
+        .unwrap_err();
+        assert!(matches!(err, EngineError::ReplayDiverged(_)), "{err}");
+    }
+    // Truncated: fewer steps than the program takes.
+    let short = format!("{}_{}_{}_0x1a", parts[0], 1, parts[2]);
+    let err = check(
+        &Config {
+            strategy: Strategy::Replay {
+                schedule: Schedule::parse(&short).unwrap(),
+            },
+            ..Config::default()
+        },
+        unlocked_counter::<Native>(1),
+    )
+    .unwrap_err();
+    assert!(matches!(err, EngineError::ReplayDiverged(_)), "{err}");
+    for bad in [
+        "",
+        "v1",
+        "v1_x_00000000_0x1a",
+        "v1_1_0000000g_0x1a",
+        "v1_2_00000000_0x1a",
+        "0x1a",
+    ] {
+        assert!(
+            matches!(Schedule::parse(bad), Err(EngineError::BadSchedule(_))),
+            "{bad:?}"
+        );
+    }
+}
+
+/// Property: the same seed gives the same runs; another seed may not.
+#[test]
+fn same_seed_same_runs() {
+    for strategy in [
+        Strategy::Random { seed: 3 },
+        Strategy::Pct { depth: 2, seed: 3 },
+        Strategy::Exhaustive,
+        Strategy::Bounded {
+            max_preemptions: None,
+        },
+    ] {
+        let a = run(strategy.clone(), broken_semaphore::<Native>(3));
+        let b = run(strategy.clone(), broken_semaphore::<Native>(3));
+        assert_eq!(a.executions, b.executions, "{strategy:?}");
+        let (fa, fb) = (a.failure.unwrap(), b.failure.unwrap());
+        assert_eq!(fa.schedule, fb.schedule, "{strategy:?}");
+        assert_eq!(fa.trace, fb.trace);
+    }
+}
+
+/// Property: an execution that exceeds the step bound (a thread spinning on a variable that
+/// never changes) is reported as a step-bound failure with an inconclusive verdict, not a pass.
+#[test]
+fn spinning_forever_hits_the_step_bound() {
+    for strategy in all_strategies() {
+        let config = Config {
+            strategy: strategy.clone(),
+            budget: Budget {
+                max_steps: 10_000,
+                ..Budget::default()
+            },
+            ..Config::default()
+        };
+        let r = check(&config, || {
+            let flag = Arc::new(Var::<bool, Native>::named("flag", false));
+            let f = flag.clone();
+            let t = JoinHandle::<(), Native>::spawn(move || {
+                while !f.get() {
+                    Native::yield_now();
+                }
+            });
+            t.join().unwrap();
+        })
+        .unwrap();
+        assert_eq!(r.verdict, Verdict::Inconclusive, "{strategy:?}");
+        let f = r.failure.expect("a failure");
+        assert_eq!(f.kind, FailureKind::StepBound { steps: 10_000 });
+        // The long trace is abridged but keeps its end.
+        assert!(f.trace.steps.len() < 2_000);
+        assert!(f
+            .trace
+            .steps
+            .iter()
+            .any(|s| s.action.contains("steps omitted")));
+    }
+}
+
+/// Property: 64 spawned threads work (random strategy, a few executions); a 65th is refused
+/// with TooManyThreads.
+#[test]
+fn sixty_four_threads_and_no_more() {
+    let config = Config {
+        strategy: Strategy::Random { seed: 1 },
+        budget: Budget {
+            max_executions: Some(5),
+            ..Budget::default()
+        },
+        ..Config::default()
+    };
+    let r = check(&config, locked_counter::<Native>(64, 1, false)).unwrap();
+    assert_eq!(r.verdict, Verdict::Holds);
+    assert_eq!(r.executions, 5);
+    let err = check(&config, locked_counter::<Native>(65, 1, false)).unwrap_err();
+    assert_eq!(err, EngineError::TooManyThreads(65));
+}
+
+/// Property: a panic caught by `join` is a value, not a failure; if main then panics because of
+/// it, the report says which thread panicked first and why.
+#[test]
+fn panic_in_a_joined_thread_is_explained() {
+    let r = run(Strategy::Exhaustive, || {
+        let t = JoinHandle::<(), Native>::spawn(|| panic!("worker gave up"));
+        assert!(t.join().is_err()); // handled: not a failure
+    });
+    assert_eq!(r.verdict, Verdict::Holds);
+    let r = run(Strategy::Exhaustive, || {
+        let t = JoinHandle::<(), Native>::spawn(|| panic!("worker gave up"));
+        t.join().unwrap();
+    });
+    assert_eq!(r.verdict, Verdict::Violated);
+    let f = r.failure.unwrap();
+    let FailureKind::Panic { thread, message } = &f.kind else {
+        panic!("{:?}", f.kind)
+    };
+    assert_eq!(thread, "MainThread");
+    assert!(
+        message.contains("Thread-1 panicked: worker gave up"),
+        "{message}"
+    );
+}
+
+/// Property: daemon threads are abandoned when main and the non-daemon threads are done; a
+/// blocked daemon thread is not a deadlock, a blocked non-daemon thread is.
+#[test]
+fn daemon_threads_are_abandoned() {
+    fn waiter<R: Runtime>(daemon: bool) -> impl Fn() + Send + Sync {
+        move || {
+            let gate = Arc::new(Lock::<(), R>::named("gate", ()));
+            let held = gate.lock();
+            std::mem::forget(held); // never released
+            let g = gate.clone();
+            Builder::<R>::new()
+                .daemon(daemon)
+                .spawn(move || drop(g.lock()))
+                .unwrap();
+        }
+    }
+    let r = run(Strategy::Exhaustive, waiter::<Native>(true));
+    assert_eq!(r.verdict, Verdict::Holds);
+    assert!(r.exhaustive);
+    let r = run(Strategy::Exhaustive, waiter::<Native>(false));
+    assert_eq!(r.verdict, Verdict::Deadlock);
+    let FailureKind::Deadlock { waits } = r.failure.unwrap().kind else {
+        panic!()
+    };
+    assert!(
+        waits[0].contains("Thread-1 waits for Lock gate, held by MainThread"),
+        "{waits:?}"
+    );
+}
+
+/// Property: a budget stops an exhaustive search and the report says it is not a proof.
+#[test]
+fn budget_stops_the_search() {
+    let config = Config {
+        budget: Budget {
+            max_executions: Some(10),
+            ..Budget::default()
+        },
+        reductions: threadcheck::engine::Reductions::none(),
+        ..Config::default()
+    };
+    let r = check(&config, locked_counter::<Native>(2, 4, false)).unwrap();
+    assert_eq!(r.verdict, Verdict::Inconclusive);
+    assert_eq!(r.executions, 10);
+    assert!(!r.exhaustive);
+    assert_eq!(r.limited_by.as_deref(), Some("budget: 10 executions"));
+}
+
+/// Twin of misuse: Native primitives outside `check` fail with a message that says so.
+#[test]
+fn native_outside_check_panics_clearly() {
+    let err = std::panic::catch_unwind(|| {
+        let v = Var::<u8, Native>::new(1);
+        v.get()
+    })
+    .unwrap_err();
+    let msg = err.downcast_ref::<String>().cloned().unwrap_or_default();
+    assert!(
+        msg.contains("outside `threadcheck::engine::check`"),
+        "{msg}"
+    );
+}
