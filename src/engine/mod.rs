@@ -6,3 +6,8 @@
 mod api;
 
 pub use api::*;
+
+// PLACEHOLDER until the engine branch merges: `Native` behaves as `Std` so that the CLI's
+// native dispatch compiles. The engine branch replaces this file.
+/// Placeholder for the native engine's runtime (replaced by the engine).
+pub type Native = crate::rt::Std;

@@ -70,6 +70,7 @@ pub mod checker_rt;
 pub mod condvar_monitor;
 mod std_rt;
 pub use std_rt::Std;
+pub use crate::engine::Native;
 
 #[cfg(any(loom, feature = "loom"))]
 mod loom_rt;
