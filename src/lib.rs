@@ -33,6 +33,8 @@
 
 pub mod engine;
 pub mod error;
+#[cfg(feature = "lin")]
+pub mod lin;
 pub mod report;
 pub mod rt;
 pub mod sync;
