@@ -43,7 +43,7 @@ fn runner(seed: u64) -> TestRunner {
 }
 
 /// The scheduler seed of scenario `index`.
-fn scenario_seed(seed: u64, index: u64) -> u64 {
+pub(crate) fn scenario_seed(seed: u64, index: u64) -> u64 {
     let mut x = seed ^ index.wrapping_mul(0x9E37_79B9_7F4A_7C15);
     x ^= x >> 31;
     x = x.wrapping_mul(0xBF58_476D_1CE4_E5B9);
@@ -98,7 +98,7 @@ fn shrink<T: Target>(
     let target = std::any::type_name::<T>().to_string();
     let trace = match &failure.engine_failure {
         Some(f) if !f.trace.steps.is_empty() => f.trace.clone(),
-        _ => trace_of(&failure.history, short(&target)),
+        _ => trace_of(&failure.history),
     };
     Box::new(LinFailure {
         op_type: std::any::type_name::<OpOf<T>>().to_string(),
@@ -115,10 +115,6 @@ fn shrink<T: Target>(
         schedule_minimal,
         trace,
     })
-}
-
-fn short(name: &str) -> &str {
-    name.rsplit("::").next().unwrap_or(name)
 }
 
 /// Generates [`Config::scenarios`] scenarios of [`Config::shape`] and checks every execution of
@@ -228,7 +224,7 @@ pub enum FuzzStrategy {
 }
 
 impl FuzzStrategy {
-    fn schedules(self, index: u64) -> Schedules {
+    pub(crate) fn schedules(self, index: u64) -> Schedules {
         match self {
             FuzzStrategy::Random => Schedules::Random,
             FuzzStrategy::Pct => Schedules::Pct { depth: 3 },

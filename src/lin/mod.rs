@@ -63,6 +63,7 @@
 mod checker;
 mod driver;
 mod history;
+mod program;
 mod report;
 mod run;
 mod scenario;
@@ -70,9 +71,10 @@ mod scenario;
 pub use checker::{check_history, Linearization, NotLinearizable};
 pub use driver::{
     assert_linearizable, assert_scenario, check, check_scenario, fuzz, FuzzConfig, FuzzProgress,
-    FuzzReport, FuzzStrategy,
+    FuzzProgressFn, FuzzReport, FuzzStrategy, Summary,
 };
 pub use history::{Call, History};
+pub use program::{fuzz_program, Program, ProgramFuzzReport};
 pub use report::{LinFailure, Problem};
 pub use run::{Config, Engine, Schedules};
 pub use scenario::{scenarios, Scenario, Shape};

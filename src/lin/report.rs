@@ -204,10 +204,7 @@ impl<S: Spec> fmt::Display for LinFailure<S> {
 
 /// The trace of a history, for engines that give no trace of their own: one step per call and
 /// one per return, in real-time order, on the history's threads.
-pub(crate) fn trace_of<Op: fmt::Debug, Ret: fmt::Debug>(
-    history: &History<Op, Ret>,
-    object: &str,
-) -> Trace {
+pub(crate) fn trace_of<Op: fmt::Debug, Ret: fmt::Debug>(history: &History<Op, Ret>) -> Trace {
     let threads = (0..history.threads().max(1))
         .map(|id| ThreadDesc {
             id,
@@ -220,19 +217,20 @@ pub(crate) fn trace_of<Op: fmt::Debug, Ret: fmt::Debug>(
         .collect();
     let mut events = Vec::new();
     for c in history.calls() {
-        events.push((c.invoke, c.thread, "call", format!("{:?}", c.op)));
+        let op = format!("{:?}", c.op);
+        events.push((c.invoke, c.thread, "call", op.clone(), None));
         if let Some((t, r)) = &c.response {
-            events.push((*t, c.thread, "return", format!("{:?} -> {:?}", c.op, r)));
+            events.push((*t, c.thread, "return", op, Some(format!("-> {r:?}"))));
         }
     }
     events.sort_by_key(|e| e.0);
     let mut steps: Vec<Step> = Vec::new();
-    for (_, thread, action, detail) in events {
+    for (_, thread, action, op, detail) in events {
         steps.push(Step {
             thread,
             action: action.into(),
-            object: object.into(),
-            detail: Some(detail),
+            object: op,
+            detail,
             file: String::new(),
             line: 0,
             // A history does not know whether the previous thread could have continued.
@@ -297,6 +295,8 @@ pub(crate) fn render_table(failure: &Failure, model: &str) -> String {
         };
         out.push_str(&row(cells, &mark));
     }
-    out.push_str("   (* = preemption: the previous thread could have continued)\n");
+    if trace.steps.iter().any(|s| s.preemption) {
+        out.push_str("   (* = preemption: the previous thread could have continued)\n");
+    }
     out
 }

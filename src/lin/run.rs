@@ -474,7 +474,7 @@ pub(crate) fn run_native<T: Target>(
 }
 
 #[cfg(any(shuttle, feature = "shuttle"))]
-mod shuttle_run {
+pub(crate) mod shuttle_run {
     //! Shuttle glue: a scheduler wrapper that records each execution's schedule and preemptions
     //! and ends the run, without a panic, once an execution failed.
 
@@ -572,17 +572,68 @@ mod shuttle_run {
         seed: u64,
         stats: &mut Stats,
     ) -> Option<ExecFailure<T::Spec>> {
-        let n = usize::try_from(config.executions).unwrap_or(usize::MAX);
-        let inner: Box<dyn Scheduler + Send> = match config.schedules {
+        stats.all_exhaustive = false;
+        let inner = scheduler(config.schedules, seed, config.executions);
+        run_with::<T>(scenario, inner, stats)
+    }
+
+    fn scheduler(schedules: Schedules, seed: u64, executions: u64) -> Box<dyn Scheduler + Send> {
+        let n = usize::try_from(executions).unwrap_or(usize::MAX);
+        match schedules {
             Schedules::Auto => Box::new(PctScheduler::new_from_seed(seed, 3, n)),
             Schedules::Pct { depth } => {
                 Box::new(PctScheduler::new_from_seed(seed, depth as usize, n))
             }
             Schedules::Random => Box::new(RandomScheduler::new_from_seed(seed, n)),
             Schedules::Exhaustive => Box::new(DfsScheduler::new(Some(n), false)),
+        }
+    }
+
+    /// A failing execution of a plain program under shuttle.
+    pub(crate) struct ProgramFailure {
+        pub message: String,
+        pub schedule: String,
+        pub preemptions: u32,
+    }
+
+    /// Runs `body` (a program instantiated on the shuttle runtime) for `executions` executions
+    /// scheduled as `schedules` says, counting executions and distinct schedules into `stats`;
+    /// stops at the first panic (an assertion or a deadlock found by shuttle).
+    pub(crate) fn run_program(
+        body: Arc<dyn Fn() + Send + Sync>,
+        schedules: Schedules,
+        seed: u64,
+        executions: u64,
+        stats: &mut Stats,
+    ) -> Option<ProgramFailure> {
+        let failed = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let log = Arc::new(Mutex::new(Log::default()));
+        let scheduler = Recording {
+            inner: scheduler(schedules, seed, executions),
+            failed,
+            log: log.clone(),
         };
-        stats.all_exhaustive = false;
-        run_with::<T>(scenario, inner, stats)
+        let mut shuttle_config = shuttle::Config::new();
+        shuttle_config.failure_persistence = shuttle::FailurePersistence::None;
+        let runner = shuttle::Runner::new(scheduler, shuttle_config);
+        let count = Arc::new(AtomicU64::new(0));
+        let counted = {
+            let count = count.clone();
+            move || {
+                count.fetch_add(1, Ordering::Relaxed);
+                body()
+            }
+        };
+        let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| runner.run(counted)));
+        stats.executions += count.load(Ordering::Relaxed);
+        let mut log = log.lock().unwrap_or_else(|e| e.into_inner());
+        stats.schedules.extend(log.schedules.drain());
+        let payload = outcome.err()?;
+        Some(ProgramFailure {
+            message: panic_text(&payload),
+            schedule: log.text(),
+            preemptions: log.preemptions,
+        })
     }
 
     fn run_with<T: Target>(
