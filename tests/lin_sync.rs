@@ -312,3 +312,132 @@ fn peek_then_pop_is_caught_native() {
     let failure = assert_caught::<PeekThenPopStack>(&Config::native(), 30);
     assert_fewest_preemptions(&failure, 1);
 }
+
+// ---------------------------------------------------------------- regression test, fuzzing
+
+/// Property: the regression test the report prints compiles and re-finds the bug (pasted
+/// verbatim from the report of `peek_then_pop_is_caught_shuttle`).
+#[cfg(feature = "shuttle")]
+#[test]
+#[should_panic(expected = "PeekThenPopStack is not linearizable")]
+fn lin_regression() {
+    #[allow(unused_imports)]
+    use crate::StackOp::*;
+    let scenario: threadcheck::lin::Scenario<crate::StackOp> = threadcheck::lin::Scenario {
+        init: vec![],
+        threads: vec![vec![Push(0), Pop], vec![Pop]],
+    };
+    threadcheck::lin::assert_scenario::<crate::PeekThenPopStack>(
+        &scenario,
+        &threadcheck::lin::Config::shuttle(),
+    );
+}
+
+/// Property: the same scenario passes on the correct stack (the regression test can fail).
+#[cfg(feature = "shuttle")]
+#[test]
+fn lin_regression_passes_on_the_correct_stack() {
+    let scenario = threadcheck::lin::Scenario {
+        init: vec![],
+        threads: vec![vec![StackOp::Push(0), StackOp::Pop], vec![StackOp::Pop]],
+    };
+    let summary = threadcheck::lin::assert_scenario::<LockStack>(&scenario, &Config::shuttle());
+    assert_eq!(summary.executions, 300);
+}
+
+#[cfg(feature = "shuttle")]
+fn fuzz_config(engine: threadcheck::lin::Engine, seconds: u64) -> threadcheck::lin::FuzzConfig {
+    let mut config = threadcheck::lin::FuzzConfig::new(engine);
+    config.time = std::time::Duration::from_secs(seconds);
+    config
+}
+
+/// Property: `fuzz` stops at the first failure, long before its 60 s budget, and reports it
+/// shrunk to 2x2 with counters.
+#[cfg(feature = "shuttle")]
+#[test]
+fn fuzz_finds_the_racy_semaphore() {
+    let config = fuzz_config(threadcheck::lin::Engine::Shuttle, 60);
+    let report = threadcheck::lin::fuzz::<RacySemaphoreTarget>(&config);
+    let failure = report.failure.expect("the fuzzer finds the race");
+    assert!(failure.scenario.thread_count() <= 2 && failure.scenario.max_ops_per_thread() <= 2);
+    assert!(report.progress.executions > 0);
+    assert!(report.progress.distinct_schedules.is_some_and(|d| d > 0));
+}
+
+/// Property: on a correct type `fuzz` runs until its budget (1 s), calls the progress callback
+/// with growing counters, and sees many distinct schedules.
+#[cfg(feature = "shuttle")]
+#[test]
+fn fuzz_runs_until_the_budget_on_a_correct_type() {
+    use std::sync::{Arc, Mutex};
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let mut config = fuzz_config(threadcheck::lin::Engine::Shuttle, 1);
+    let sink = seen.clone();
+    config.progress = Some(Arc::new(move |p| sink.lock().unwrap().push(*p)));
+    let report = threadcheck::lin::fuzz::<SemaphoreTarget>(&config);
+    assert!(report.failure.is_none(), "{}", report.failure.unwrap());
+    let seen = seen.lock().unwrap();
+    assert!(seen.len() >= 2, "progress reported {} times", seen.len());
+    assert!(seen.windows(2).all(|w| w[0].executions <= w[1].executions));
+    assert_eq!(seen.last().unwrap().executions, report.progress.executions);
+    assert!(report.progress.distinct_schedules.unwrap() > 10);
+    assert!(report.progress.scenarios > 1);
+}
+
+/// A program with a lost update: two threads increment a `Var` without a lock.
+fn lost_update<R: Runtime>() {
+    use std::sync::Arc;
+    use threadcheck::sync::Var;
+    let counter = Arc::new(Var::<u32, R>::new(0));
+    let c2 = counter.clone();
+    let t = threadcheck::thread::Builder::<R>::new()
+        .spawn(move || c2.set(c2.get() + 1))
+        .unwrap();
+    counter.set(counter.get() + 1);
+    t.join().unwrap();
+    assert_eq!(counter.get(), 2, "lost update");
+}
+
+/// Property: `fuzz_program` (what `threadcheck fuzz MODEL` runs) finds a lost update under
+/// shuttle well within its 60 s budget, with a schedule.
+#[cfg(feature = "shuttle")]
+#[test]
+fn fuzz_program_finds_a_lost_update_shuttle() {
+    let config = fuzz_config(threadcheck::lin::Engine::Shuttle, 60);
+    let report = threadcheck::lin::fuzz_program(
+        &config,
+        std::sync::Arc::new(lost_update::<threadcheck::rt::Shuttle>),
+    )
+    .unwrap();
+    let failure = report.failure.expect("found");
+    assert!(format!("{:?}", failure.kind).contains("lost update"));
+    assert!(failure.schedule.0.starts_with("shuttle seed"));
+}
+
+/// Property: same on the native engine, with the fewest preemptions (1).
+#[test]
+#[ignore = "needs the native engine"]
+fn fuzz_program_finds_a_lost_update_native() {
+    let mut config = threadcheck::lin::FuzzConfig::new(threadcheck::lin::Engine::Native);
+    config.time = std::time::Duration::from_secs(60);
+    let report = threadcheck::lin::fuzz_program(
+        &config,
+        std::sync::Arc::new(lost_update::<threadcheck::rt::Native>),
+    )
+    .unwrap();
+    let failure = report.failure.expect("found");
+    assert!(report.schedule_minimal);
+    assert_eq!(failure.preemptions, 1);
+}
+
+/// Property: `fuzz` on the native engine finds the racy semaphore and shrinks its schedule.
+#[test]
+#[ignore = "needs the native engine"]
+fn fuzz_finds_the_racy_semaphore_native() {
+    let mut config = threadcheck::lin::FuzzConfig::new(threadcheck::lin::Engine::Native);
+    config.time = std::time::Duration::from_secs(60);
+    let report = threadcheck::lin::fuzz::<RacySemaphoreTarget>(&config);
+    let failure = report.failure.expect("found");
+    assert_fewest_preemptions(&failure, 1);
+}
