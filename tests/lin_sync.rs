@@ -17,10 +17,10 @@ use threadcheck::sync::{Lock, Semaphore};
 // ---------------------------------------------------------------- Semaphore
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub struct SemSpec(usize);
+struct SemSpec(usize);
 
 #[derive(Clone, Debug)]
-pub enum SemOp {
+enum SemOp {
     TryAcquire,
     AcquireTimeout,
     Release,
@@ -28,7 +28,7 @@ pub enum SemOp {
 }
 
 #[derive(Clone, Debug, PartialEq)]
-pub enum SemRet {
+enum SemRet {
     Acquired(bool),
     Released,
     Value(usize),
@@ -66,7 +66,7 @@ fn sem_ops() -> BoxedStrategy<SemOp> {
 }
 
 /// `Semaphore(1)`, permits kept (forgotten) so that they stay taken.
-pub struct SemaphoreTarget;
+struct SemaphoreTarget;
 
 impl Target for SemaphoreTarget {
     type Spec = SemSpec;
@@ -98,10 +98,10 @@ impl Target for SemaphoreTarget {
 }
 
 /// A semaphore that checks the count, then decrements it in a second step.
-pub struct RacySemaphore<R: Runtime>(R::Monitor<usize>);
+struct RacySemaphore<R: Runtime>(R::Monitor<usize>);
 
 /// The broken twin of [`SemaphoreTarget`].
-pub struct RacySemaphoreTarget;
+struct RacySemaphoreTarget;
 
 impl Target for RacySemaphoreTarget {
     type Spec = SemSpec;
@@ -114,8 +114,10 @@ impl Target for RacySemaphoreTarget {
     }
     fn call<R: Runtime>(s: &RacySemaphore<R>, op: &SemOp) -> SemRet {
         let read = |s: &RacySemaphore<R>| {
-            s.0.op(Op::new("read value of", Access::Read), Wait::No, |v| Some(*v))
-                .unwrap_or(0)
+            s.0.op(Op::new("read value of", Access::Read), Wait::No, |v| {
+                Some(*v)
+            })
+            .unwrap_or(0)
         };
         match op {
             SemOp::TryAcquire | SemOp::AcquireTimeout => {
@@ -147,10 +149,10 @@ impl Target for RacySemaphoreTarget {
 // ---------------------------------------------------------------- a Lock-based stack
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub struct StackSpec(Vec<u8>);
+struct StackSpec(Vec<u8>);
 
 #[derive(Clone, Debug)]
-pub enum StackOp {
+enum StackOp {
     Push(u8),
     Pop,
     Len,
@@ -181,7 +183,7 @@ fn stack_ops() -> BoxedStrategy<StackOp> {
 }
 
 /// A stack in a `Lock`: every operation is one critical section.
-pub struct LockStack;
+struct LockStack;
 
 impl Target for LockStack {
     type Spec = StackSpec;
@@ -208,7 +210,7 @@ impl Target for LockStack {
 }
 
 /// The broken twin: `pop` reads the top in one critical section and removes it in another.
-pub struct PeekThenPopStack;
+struct PeekThenPopStack;
 
 impl Target for PeekThenPopStack {
     type Spec = StackSpec;

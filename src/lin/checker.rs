@@ -150,13 +150,13 @@ impl<S: Spec> Search<S> {
             .min()
             .unwrap_or(u64::MAX);
         let mut mismatches = Vec::new();
-        for i in 0..calls.len() {
-            if is_done(done, i) || calls[i].invoke > horizon {
+        for (i, call) in calls.iter().enumerate() {
+            if is_done(done, i) || call.invoke > horizon {
                 continue;
             }
             let mut next = state.clone();
-            let ret = next.apply(&calls[i].op);
-            let fits = match &calls[i].response {
+            let ret = next.apply(&call.op);
+            let fits = match &call.response {
                 Some((_, observed)) => *observed == ret,
                 None => true,
             };
@@ -167,7 +167,7 @@ impl<S: Spec> Search<S> {
             done.0[i / 64] |= 1 << (i % 64);
             if self.visited.insert((done.0.clone(), next.clone())) {
                 self.order.push(i);
-                let counted = usize::from(calls[i].response.is_some());
+                let counted = usize::from(call.response.is_some());
                 if self.dfs(
                     history,
                     response,

@@ -134,7 +134,14 @@ pub fn check<T: Target>(config: &Config) -> Result<Summary, Box<LinFailure<T::Sp
             .expect("scenario strategies never reject");
         let seed = scenario_seed(config.seed, index);
         if let Some(failure) = run_scenario::<T>(&tree.current(), config, seed, &mut stats) {
-            return Err(shrink::<T>(tree, failure, config, seed, index + 1, &mut stats));
+            return Err(shrink::<T>(
+                tree,
+                failure,
+                config,
+                seed,
+                index + 1,
+                &mut stats,
+            ));
         }
     }
     Ok(Summary {

@@ -40,7 +40,7 @@ impl<Op, Ret> Call<Op, Ret> {
 /// h.push(1, "inc", 0, Some((2, 1)));
 /// h.push(2, "inc", 1, Some((3, 2)));
 /// assert_eq!(h.calls().len(), 2);
-/// assert!(h.to_string().contains("inc -> 1"));
+/// assert!(h.to_string().contains(r#""inc" -> 1"#));
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct History<Op, Ret> {

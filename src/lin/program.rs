@@ -56,7 +56,10 @@ pub type Program = Arc<dyn Fn() + Send + Sync>;
 /// let report = fuzz_program(&config, Arc::new(model)).unwrap();
 /// assert!(report.failure.is_none());
 /// ```
-pub fn fuzz_program(config: &FuzzConfig, program: Program) -> Result<ProgramFuzzReport, EngineError> {
+pub fn fuzz_program(
+    config: &FuzzConfig,
+    program: Program,
+) -> Result<ProgramFuzzReport, EngineError> {
     let start = Instant::now();
     let mut stats = Stats::default();
     let mut batch = 0u64;
@@ -161,7 +164,8 @@ pub fn fuzz_program(config: &FuzzConfig, program: Program) -> Result<ProgramFuzz
             Engine::Std => {
                 for _ in 0..config.executions_per_scenario {
                     let body = program.clone();
-                    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(move || body()));
+                    let outcome =
+                        std::panic::catch_unwind(std::panic::AssertUnwindSafe(move || body()));
                     stats.executions += 1;
                     if let Err(payload) = outcome {
                         let message = payload

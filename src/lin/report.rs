@@ -87,8 +87,11 @@ impl<S: Spec> LinFailure<S> {
         } else {
             self.engine
         };
-        self.scenario
-            .to_rust(&crate_path(&self.target), &crate_path(&self.op_type), engine)
+        self.scenario.to_rust(
+            &crate_path(&self.target),
+            &crate_path(&self.op_type),
+            engine,
+        )
     }
 
     /// The headline: what failed, where, after how much search.
@@ -152,7 +155,10 @@ impl<S: Spec> LinFailure<S> {
                 Ok(())
             }
             Problem::Panicked { thread, message } => {
-                writeln!(f, "Why: an operation of history thread {thread} panicked: {message}")
+                writeln!(
+                    f,
+                    "Why: an operation of history thread {thread} panicked: {message}"
+                )
             }
             Problem::Engine(why) => writeln!(f, "Why: {why}"),
         }
@@ -166,7 +172,10 @@ impl<S: Spec> fmt::Display for LinFailure<S> {
         writeln!(f, "Scenario:")?;
         write!(f, "{}", self.scenario)?;
         writeln!(f)?;
-        writeln!(f, "History (per thread: operation -> result, [invoked..returned]):")?;
+        writeln!(
+            f,
+            "History (per thread: operation -> result, [invoked..returned]):"
+        )?;
         write!(f, "{}", self.history)?;
         writeln!(f)?;
         self.explain(f)?;
@@ -188,7 +197,11 @@ impl<S: Spec> fmt::Display for LinFailure<S> {
                 self.preemptions.unwrap_or(0)
             )?,
             (Some(s), false) => {
-                writeln!(f, "Schedule ({} preemptions): {s}", self.preemptions.unwrap_or(0))?;
+                writeln!(
+                    f,
+                    "Schedule ({} preemptions): {s}",
+                    self.preemptions.unwrap_or(0)
+                )?;
                 writeln!(
                     f,
                     "  (shrinking the schedule to the fewest preemptions needs the native engine)"
@@ -282,7 +295,10 @@ pub(crate) fn render_table(failure: &Failure, model: &str) -> String {
         line.push('|');
         line.trim_end().to_string() + "\n"
     };
-    out.push_str(&row(trace.threads.iter().map(|t| t.name.clone()).collect(), "#"));
+    out.push_str(&row(
+        trace.threads.iter().map(|t| t.name.clone()).collect(),
+        "#",
+    ));
     for (k, s) in trace.steps.iter().enumerate() {
         let mut cells = vec![String::new(); n];
         if s.thread < n {

@@ -194,11 +194,15 @@ pub(crate) struct Stats {
     pub all_exhaustive: bool,
 }
 
+/// A failing execution's history and what is wrong with it.
+type Failed<S> = (History<<S as Spec>::Op, <S as Spec>::Ret>, Problem);
+type SpecRecorder<S> = Recorder<<S as Spec>::Op, <S as Spec>::Ret>;
+
 /// State shared between the executions of one scenario run (all on the calling OS thread under
 /// the checkers).
 struct Shared<S: Spec> {
-    failure: Mutex<Option<(History<S::Op, S::Ret>, Problem)>>,
-    current: Mutex<Option<Arc<Recorder<S::Op, S::Ret>>>>,
+    failure: Mutex<Option<Failed<S>>>,
+    current: Mutex<Option<Arc<SpecRecorder<S>>>>,
     executions: AtomicU64,
     histories: Mutex<HashSet<u64>>,
 }
@@ -220,8 +224,11 @@ impl<S: Spec> Shared<S> {
         }
     }
 
-    fn take_failure(&self) -> Option<(History<S::Op, S::Ret>, Problem)> {
-        self.failure.lock().unwrap_or_else(|e| e.into_inner()).take()
+    fn take_failure(&self) -> Option<Failed<S>> {
+        self.failure
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .take()
     }
 
     /// The history of the execution in progress (for executions the engine stopped: deadlock).
@@ -373,7 +380,9 @@ pub(crate) fn run_scenario<T: Target>(
             stats.all_exhaustive = false;
             let shared = Shared::<T::Spec>::new();
             for _ in 0..config.executions {
-                let ok = crate::rt::Std::catch_unwind(|| execute::<T, crate::rt::Std>(&scenario, &shared));
+                let ok = crate::rt::Std::catch_unwind(|| {
+                    execute::<T, crate::rt::Std>(&scenario, &shared)
+                });
                 if !matches!(ok, Ok(true)) {
                     if let Err(payload) = ok {
                         let problem = Problem::Panicked {
@@ -624,7 +633,8 @@ pub(crate) mod shuttle_run {
                 body()
             }
         };
-        let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| runner.run(counted)));
+        let outcome =
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| runner.run(counted)));
         stats.executions += count.load(Ordering::Relaxed);
         let mut log = log.lock().unwrap_or_else(|e| e.into_inner());
         stats.schedules.extend(log.schedules.drain());

@@ -69,8 +69,8 @@ pub mod checker_rt;
 #[doc(hidden)]
 pub mod condvar_monitor;
 mod std_rt;
-pub use std_rt::Std;
 pub use crate::engine::Native;
+pub use std_rt::Std;
 
 #[cfg(any(loom, feature = "loom"))]
 mod loom_rt;

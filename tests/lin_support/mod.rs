@@ -38,7 +38,10 @@ pub fn assert_caught<T: Target>(config: &Config, within: u64) -> Box<LinFailure<
     assert!(report.contains("History"), "{report}");
     assert!(report.contains("Interleaving of"), "{report}");
     assert!(report.contains("#[test]"), "{report}");
-    assert!(report.contains("threadcheck::lin::assert_scenario"), "{report}");
+    assert!(
+        report.contains("threadcheck::lin::assert_scenario"),
+        "{report}"
+    );
     failure
 }
 
