@@ -59,7 +59,7 @@ fn assert_witness<S: Spec>(initial: &S, h: &History<S::Op, S::Ret>) {
     let calls = h.calls();
     let mut state = initial.clone();
     for (k, &i) in order.iter().enumerate() {
-        let ret = state.apply(&calls[i].op);
+        let ret = state.apply_as(calls[i].thread, &calls[i].op);
         if let Some((_, observed)) = &calls[i].response {
             assert_eq!(&ret, observed, "witness replays to the observed result");
         }

@@ -155,7 +155,7 @@ impl<S: Spec> Search<S> {
                 continue;
             }
             let mut next = state.clone();
-            let ret = next.apply(&call.op);
+            let ret = next.apply_as(call.thread, &call.op);
             let fits = match &call.response {
                 Some((_, observed)) => *observed == ret,
                 None => true,

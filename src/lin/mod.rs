@@ -122,6 +122,33 @@ pub trait Spec: Clone + Debug + Eq + Hash + Send + Sync + 'static {
     type Ret: Clone + Debug + PartialEq + Send + Sync + 'static;
     /// Runs `op` on the state and returns its result.
     fn apply(&mut self, op: &Self::Op) -> Self::Ret;
+
+    /// Runs `op` on behalf of history thread `thread` (0 = the init operations, 1.. = the
+    /// concurrent threads). Override it for objects whose behaviour depends on the caller (an
+    /// `RLock` owned by a thread); the default ignores the caller and calls
+    /// [`apply`](Spec::apply).
+    ///
+    /// ```
+    /// use threadcheck::lin::Spec;
+    /// #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+    /// struct Owner(Option<usize>);
+    /// impl Spec for Owner {
+    ///     type Op = ();
+    ///     type Ret = bool; // "did I take it?"
+    ///     fn apply(&mut self, op: &()) -> bool { self.apply_as(0, op) }
+    ///     fn apply_as(&mut self, thread: usize, _: &()) -> bool {
+    ///         let free = self.0.is_none();
+    ///         if free { self.0 = Some(thread); }
+    ///         free || self.0 == Some(thread)
+    ///     }
+    /// }
+    /// let mut o = Owner(None);
+    /// assert!(o.apply_as(1, &()) && o.apply_as(1, &()) && !o.apply_as(2, &()));
+    /// ```
+    fn apply_as(&mut self, thread: usize, op: &Self::Op) -> Self::Ret {
+        let _ = thread;
+        self.apply(op)
+    }
 }
 
 /// The operation type of a target.

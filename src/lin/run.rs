@@ -458,6 +458,17 @@ pub(crate) fn run_native<T: Target>(
     if !report.exhaustive {
         stats.all_exhaustive = false;
     }
+    if report.executions == 0 && report.failure.is_none() {
+        // Nothing was checked: say so rather than pass vacuously.
+        let why = report.limited_by.unwrap_or_else(|| "no reason given".into());
+        return Some(ExecFailure {
+            history: History::new(),
+            problem: Problem::Engine(format!("the native engine ran no execution ({why})")),
+            schedule: None,
+            preemptions: None,
+            engine_failure: None,
+        });
+    }
     let failure = report.failure?;
     let (history, problem) = shared.take_failure().unwrap_or_else(|| {
         let what = match &failure.kind {
