@@ -10,7 +10,7 @@ use super::run::{run_native, run_scenario, Config, Engine, ExecFailure, Schedule
 use super::scenario::{scenarios, Scenario, Shape};
 use super::{OpOf, Target};
 use crate::engine;
-use proptest::strategy::{Strategy, ValueTree};
+use proptest::strategy::{BoxedStrategy, Strategy, ValueTree};
 use proptest::test_runner::{RngAlgorithm, TestRng, TestRunner};
 use std::fmt;
 use std::sync::Arc;
@@ -40,6 +40,23 @@ fn runner(seed: u64) -> TestRunner {
         ..proptest::test_runner::Config::default()
     };
     TestRunner::new_with_rng(config, TestRng::from_seed(RngAlgorithm::ChaCha, &bytes))
+}
+
+/// The scenarios of `T`: its operations, its shape, its precondition.
+fn target_scenarios<T: Target>(shape: Shape) -> BoxedStrategy<Scenario<OpOf<T>>> {
+    scenarios(T::ops(), shape)
+        .prop_filter("Target::valid", |s| T::valid(s))
+        .boxed()
+}
+
+fn new_tree<V: fmt::Debug>(
+    strategy: &BoxedStrategy<V>,
+    runner: &mut TestRunner,
+) -> Box<dyn ValueTree<Value = V>> {
+    match strategy.new_tree(runner) {
+        Ok(tree) => tree,
+        Err(why) => panic!("threadcheck::lin: cannot generate a valid scenario ({why}); is Target::valid too strict?"),
+    }
 }
 
 /// The scheduler seed of scenario `index`.
@@ -122,16 +139,14 @@ fn shrink<T: Target>(
 ///
 /// See the [module documentation](super) for an example.
 pub fn check<T: Target>(config: &Config) -> Result<Summary, Box<LinFailure<T::Spec>>> {
-    let strategy = scenarios(T::ops(), config.shape);
+    let strategy = target_scenarios::<T>(config.shape);
     let mut runner = runner(config.seed);
     let mut stats = Stats {
         all_exhaustive: true,
         ..Stats::default()
     };
     for index in 0..u64::from(config.scenarios) {
-        let tree = strategy
-            .new_tree(&mut runner)
-            .expect("scenario strategies never reject");
+        let tree = new_tree(&strategy, &mut runner);
         let seed = scenario_seed(config.seed, index);
         if let Some(failure) = run_scenario::<T>(&tree.current(), config, seed, &mut stats) {
             return Err(shrink::<T>(
@@ -401,7 +416,7 @@ pub struct FuzzReport<S: super::Spec> {
 /// ```
 pub fn fuzz<T: Target>(config: &FuzzConfig) -> FuzzReport<T::Spec> {
     let start = Instant::now();
-    let strategy = scenarios(T::ops(), config.shape);
+    let strategy = target_scenarios::<T>(config.shape);
     let mut runner = runner(config.seed);
     let mut stats = Stats::default();
     let mut last_report = Instant::now();
@@ -419,9 +434,7 @@ pub fn fuzz<T: Target>(config: &FuzzConfig) -> FuzzReport<T::Spec> {
     let mut index = 0u64;
     let mut failure = None;
     while start.elapsed() < config.time {
-        let tree = strategy
-            .new_tree(&mut runner)
-            .expect("scenario strategies never reject");
+        let tree = new_tree(&strategy, &mut runner);
         let run_config = Config {
             engine: config.engine,
             schedules: config.strategy.schedules(index),

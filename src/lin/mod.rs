@@ -181,4 +181,13 @@ pub trait Target: 'static {
     fn call<R: Runtime>(imp: &Self::Imp<R>, op: &OpOf<Self>) -> RetOf<Self>;
     /// The operations scenarios are made of.
     fn ops() -> BoxedStrategy<OpOf<Self>>;
+
+    /// Which generated scenarios are meaningful (a precondition; proptest keeps only those,
+    /// also while shrinking). Default: all. Use it for operations with constraints, e.g. "every
+    /// thread calls `Barrier::wait` equally often", or "`abort` only in the init part".
+    /// Generation panics if 65536 candidates in a row are rejected.
+    fn valid(scenario: &Scenario<OpOf<Self>>) -> bool {
+        let _ = scenario;
+        true
+    }
 }

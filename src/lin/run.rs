@@ -460,7 +460,9 @@ pub(crate) fn run_native<T: Target>(
     }
     if report.executions == 0 && report.failure.is_none() {
         // Nothing was checked: say so rather than pass vacuously.
-        let why = report.limited_by.unwrap_or_else(|| "no reason given".into());
+        let why = report
+            .limited_by
+            .unwrap_or_else(|| "no reason given".into());
         return Some(ExecFailure {
             history: History::new(),
             problem: Problem::Engine(format!("the native engine ran no execution ({why})")),
