@@ -35,10 +35,18 @@ pub mod engine;
 pub mod error;
 #[cfg(feature = "lin")]
 pub mod lin;
+pub mod pool;
+pub mod queue;
 pub mod report;
 pub mod rt;
 pub mod sync;
 pub mod thread;
+
+#[cfg(feature = "cli")]
+pub mod cli;
+#[cfg(feature = "cli")]
+#[path = "../models/mod.rs"]
+pub mod models;
 
 use rt::DefaultRuntime;
 
@@ -55,6 +63,23 @@ pub type Var<T> = sync::Var<T, DefaultRuntime>;
 
 // --- aliases of the other sync primitives (RLock, BoundedSemaphore, Event, Condition, Barrier) ---
 
+/// [`sync::RLock`] on the default runtime.
+pub type RLock<T = ()> = sync::RLock<T, DefaultRuntime>;
+/// [`sync::RLockGuard`] on the default runtime.
+pub type RLockGuard<'a, T = ()> = sync::RLockGuard<'a, T, DefaultRuntime>;
+/// [`sync::BoundedSemaphore`] on the default runtime.
+pub type BoundedSemaphore = sync::BoundedSemaphore<DefaultRuntime>;
+/// [`sync::BoundedSemaphorePermit`] on the default runtime.
+pub type BoundedSemaphorePermit<'a> = sync::BoundedSemaphorePermit<'a, DefaultRuntime>;
+/// [`sync::Event`] on the default runtime.
+pub type Event = sync::Event<DefaultRuntime>;
+/// [`sync::Condition`] on the default runtime.
+pub type Condition<T> = sync::Condition<T, DefaultRuntime>;
+/// [`sync::ConditionGuard`] on the default runtime.
+pub type ConditionGuard<'a, T> = sync::ConditionGuard<'a, T, DefaultRuntime>;
+/// [`sync::Barrier`] on the default runtime.
+pub type Barrier = sync::Barrier<DefaultRuntime>;
+
 // ------------------------------------------------------------------------------------------------
 
 pub use thread::Thread;
@@ -62,5 +87,22 @@ pub use thread::Thread;
 pub type ThreadBuilder = thread::Builder<DefaultRuntime>;
 
 // --- aliases of queues, Timer and the pool ---
+
+/// [`queue::Queue`] (FIFO) on the default runtime.
+pub type Queue<T> = queue::Queue<T, DefaultRuntime>;
+/// [`queue::LifoQueue`] on the default runtime.
+pub type LifoQueue<T> = queue::LifoQueue<T, DefaultRuntime>;
+/// [`queue::PriorityQueue`] (smallest first) on the default runtime.
+pub type PriorityQueue<T> = queue::PriorityQueue<T, DefaultRuntime>;
+/// [`thread::Timer`] on the default runtime.
+pub type Timer = thread::Timer<DefaultRuntime>;
+/// [`thread::TimerBuilder`] on the default runtime.
+pub type TimerBuilder = thread::TimerBuilder<DefaultRuntime>;
+/// [`pool::ThreadPoolExecutor`] on the default runtime.
+pub type ThreadPoolExecutor = pool::ThreadPoolExecutor<DefaultRuntime>;
+/// [`pool::Future`] on the default runtime.
+pub type Future<T> = pool::Future<T, DefaultRuntime>;
+/// [`pool::MapResults`] on the default runtime.
+pub type MapResults<T> = pool::MapResults<T, DefaultRuntime>;
 
 // ------------------------------------------------------------------------------------------------

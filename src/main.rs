@@ -1,5 +1,4 @@
-//! The `threadcheck` command-line tool.
+//! The `threadcheck` command-line tool; see `threadcheck --help` and [`threadcheck::cli`].
 fn main() {
-    eprintln!("threadcheck: the command-line tool is not built yet");
-    std::process::exit(2);
+    std::process::exit(threadcheck::cli::main());
 }

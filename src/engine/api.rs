@@ -6,9 +6,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 /// How the engine chooses which interleavings to run.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub enum Strategy {
     /// Every interleaving up to equivalence (optimal DPOR): a "holds" is a proof.
+    #[default]
     Exhaustive,
     /// Iterative preemption bounding 0, 1, 2, ... up to the bound (CHESS): the first
     /// counterexample has the fewest preemptions. Exhaustive only within the bound.
@@ -115,12 +116,6 @@ pub struct Config {
     pub reductions: Reductions,
     /// Optional progress callback.
     pub progress: Option<ProgressFn>,
-}
-
-impl Default for Strategy {
-    fn default() -> Self {
-        Strategy::Exhaustive
-    }
 }
 
 impl fmt::Debug for Config {

@@ -47,9 +47,7 @@ impl<R: Runtime> Semaphore<R> {
     /// assert_eq!(threadcheck::Semaphore::new(3).value(), 3);
     /// ```
     pub fn new(value: usize) -> Self {
-        Semaphore {
-            value: Monitor::new(value, ObjectMeta::new("Semaphore")),
-        }
+        Semaphore::with_meta(value, ObjectMeta::new("Semaphore"))
     }
 
     /// A semaphore with a name that counterexample traces show.
@@ -59,8 +57,14 @@ impl<R: Runtime> Semaphore<R> {
     /// assert_eq!(sem.value(), 2);
     /// ```
     pub fn named(name: &str, value: usize) -> Self {
+        Semaphore::with_meta(value, ObjectMeta::named("Semaphore", name))
+    }
+
+    /// The core shared with [`BoundedSemaphore`](super::BoundedSemaphore), which shows its own
+    /// kind in traces.
+    pub(super) fn with_meta(value: usize, meta: ObjectMeta) -> Self {
         Semaphore {
-            value: Monitor::new(value, ObjectMeta::named("Semaphore", name)),
+            value: Monitor::new(value, meta),
         }
     }
 
@@ -112,14 +116,42 @@ impl<R: Runtime> Semaphore<R> {
     /// ```
     #[track_caller]
     pub fn acquire_with(&self, wait: Wait) -> Option<SemaphorePermit<'_, R>> {
+        // `then`, not `then_some`: a guard built eagerly would be dropped on failure,
+        // releasing what was never acquired.
+        self.take(wait).then(|| SemaphorePermit { semaphore: self })
+    }
+
+    /// The acquire step (one monitor operation): takes a permit, waiting as `wait` says.
+    #[track_caller]
+    pub(super) fn take(&self, wait: Wait) -> bool {
         let op = Op::new("acquire", Access::Write);
-        self.value
-            .op(op, wait, |value| {
-                (*value > 0).then(|| {
-                    *value -= 1;
-                })
+        let taken = self.value.op(op, wait, |value| {
+            (*value > 0).then(|| {
+                *value -= 1;
             })
-            .map(|()| SemaphorePermit { semaphore: self })
+        });
+        taken.is_some()
+    }
+
+    /// The release step (one monitor operation): adds `n` permits unless the count would exceed
+    /// `limit`, in which case it changes nothing and returns false.
+    #[track_caller]
+    pub(super) fn give(&self, n: usize, limit: usize, access: Access) -> bool {
+        let op = Op::new("release", access);
+        let added = self.value.op(op, Wait::No, |value| {
+            Some(match value.checked_add(n) {
+                Some(sum) if sum <= limit => {
+                    *value = sum;
+                    true
+                }
+                _ => false,
+            })
+        });
+        let added = added.unwrap_or(false);
+        if !added {
+            R::note(|| format!("refused: would exceed {limit}"));
+        }
+        added
     }
 
     /// Adds one permit, waking a waiter (`semaphore.release()`). Usually done by dropping a
@@ -144,11 +176,8 @@ impl<R: Runtime> Semaphore<R> {
     /// ```
     #[track_caller]
     pub fn release_n(&self, n: usize) {
-        let op = Op::new("release", Access::Commute);
-        self.value.op(op, Wait::No, |value| {
-            *value += n;
-            Some(())
-        });
+        // Unbounded: only a count overflowing `usize` is refused (and changes nothing).
+        self.give(n, usize::MAX, Access::Commute);
     }
 
     /// The number of free permits now (a snapshot: it may change at once).

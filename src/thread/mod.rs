@@ -9,8 +9,10 @@
 //! live non-daemon threads so that [`wait_for_non_daemon`] can wait for them at exit.
 
 mod handle;
+mod timer;
 
 pub use handle::JoinHandle;
+pub use timer::{Timer, TimerBuilder};
 
 use crate::error::JoinError;
 use crate::rt::{Access, DefaultRuntime, Monitor, ObjectMeta, Op, Runtime, ThreadSpec, Wait};

@@ -1,0 +1,961 @@
+//! Running a model on each engine, and turning what each one says into one [`Outcome`].
+//!
+//! * native: [`crate::engine::check`], which returns a [`Report`](crate::engine::Report) with a
+//!   step trace. A failure found by the exhaustive search is re-searched with the bounded
+//!   strategy to show a counterexample with the fewest preemptions (unless `--no-minimize`).
+//! * loom: `loom::model::Builder::check`. Exhaustive, or preemption-bounded. Executions are
+//!   counted by the body itself; a failure is a panic, caught here. Loom records no trace.
+//! * shuttle: a `shuttle::Runner` with the random, PCT or DFS scheduler, wrapped in a
+//!   [`Recorder`] that writes down the schedule (task choices and random draws), so that a failure
+//!   comes with a schedule `threadcheck replay` can re-run. Shuttle records no trace either.
+
+use super::capture;
+use crate::engine::{self, Budget, Config, EngineError, FailureKind, Reductions, Verdict};
+use crate::models::{Model, Params};
+use shuttle::scheduler::{
+    DataSource, DfsScheduler, PctScheduler, RandomDataSource, RandomScheduler, Schedule, Scheduler,
+    Task, TaskId,
+};
+use std::cell::RefCell;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::rc::Rc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// Loom's cap on spawned threads (its `MAX_THREADS` of 5 includes the main thread).
+pub(crate) const LOOM_MAX_SPAWNED: usize = 4;
+/// The number of executions of a random or PCT search when no budget is given.
+pub(crate) const DEFAULT_SAMPLE: u64 = 1000;
+/// The preemption bound of loom's bounded search when `--max-preemptions` is not given.
+pub(crate) const LOOM_DEFAULT_PREEMPTIONS: u32 = 2;
+
+/// Which engine runs the model.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub(crate) enum EngineKind {
+    /// threadcheck's own deterministic engine: exhaustive with reductions, traces, replay.
+    Native,
+    /// loom: exhaustive (or preemption-bounded) over the real Mutex+Condvar code; ≤ 4 threads.
+    Loom,
+    /// shuttle: random, PCT or depth-first scheduling, with replayable schedules.
+    Shuttle,
+}
+
+impl EngineKind {
+    /// The lowercase name.
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            EngineKind::Native => "native",
+            EngineKind::Loom => "loom",
+            EngineKind::Shuttle => "shuttle",
+        }
+    }
+}
+
+/// How the engine chooses interleavings.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub(crate) enum StrategyKind {
+    /// Every interleaving (up to equivalence): a "holds" is a proof.
+    Exhaustive,
+    /// Every interleaving with at most --max-preemptions preemptions, fewest first.
+    Bounded,
+    /// Uniformly random scheduling (seeded).
+    Random,
+    /// Probabilistic concurrency testing with bug depth --depth (seeded).
+    Pct,
+}
+
+impl StrategyKind {
+    /// The lowercase name.
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            StrategyKind::Exhaustive => "exhaustive",
+            StrategyKind::Bounded => "bounded",
+            StrategyKind::Random => "random",
+            StrategyKind::Pct => "pct",
+        }
+    }
+
+    /// Random and PCT sample executions; the others enumerate them.
+    pub(crate) fn samples(self) -> bool {
+        matches!(self, StrategyKind::Random | StrategyKind::Pct)
+    }
+}
+
+/// Everything decided before a check starts.
+#[derive(Clone, Debug)]
+pub(crate) struct Plan {
+    pub model: &'static Model,
+    pub params: Params,
+    pub engine: EngineKind,
+    pub strategy: StrategyKind,
+    pub seed: u64,
+    pub depth: u32,
+    pub max_preemptions: Option<u32>,
+    pub budget: Budget,
+    pub minimize: bool,
+}
+
+/// A failing execution as the CLI shows it.
+#[derive(Clone, Debug)]
+pub(crate) struct FailureInfo {
+    /// What went wrong, in one line or a few.
+    pub message: String,
+    /// Where the model panicked, if it did (`models/counter_unlocked.rs:42`).
+    pub location: Option<String>,
+    /// The schedule that reproduces it (native and shuttle).
+    pub schedule: Option<String>,
+    /// Its number of preemptions, when known.
+    pub preemptions: Option<u32>,
+    /// The native engine's failure, with its step trace.
+    pub native: Option<engine::Failure>,
+}
+
+/// The result of a check, whatever the engine.
+#[derive(Clone, Debug)]
+pub(crate) struct Outcome {
+    pub verdict: Verdict,
+    pub exhaustive: bool,
+    pub executions: u64,
+    pub elapsed: Duration,
+    /// Why the search is not exhaustive, in words.
+    pub limited_by: Option<String>,
+    pub failure: Option<FailureInfo>,
+    /// Extra facts worth a line (minimisation, engine caveats).
+    pub notes: Vec<String>,
+}
+
+/// A check that cannot run as asked (exit code 2).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct UsageError(pub String);
+
+impl From<EngineError> for UsageError {
+    fn from(e: EngineError) -> Self {
+        UsageError(match e {
+            EngineError::BadSchedule(why) => format!("bad schedule: {why}"),
+            EngineError::ReplayDiverged(why) => format!(
+                "the schedule does not fit this model with these parameters ({why}); replay it \
+                 with the parameters printed with it"
+            ),
+            EngineError::TooManyThreads(n) => {
+                format!("the model starts {n} threads; the native engine supports at most 64")
+            }
+        })
+    }
+}
+
+/// Runs the plan. `executions` is advanced as the search goes, for the progress indicator.
+pub(crate) fn run(plan: &Plan, executions: &Arc<AtomicU64>) -> Result<Outcome, UsageError> {
+    match plan.engine {
+        EngineKind::Native => run_native(plan, executions),
+        EngineKind::Loom => run_loom(plan, executions),
+        EngineKind::Shuttle => run_shuttle(plan, executions),
+    }
+}
+
+// ------------------------------------------------------------------------------------ native
+
+fn native_strategy(plan: &Plan) -> engine::Strategy {
+    match plan.strategy {
+        StrategyKind::Exhaustive => engine::Strategy::Exhaustive,
+        StrategyKind::Bounded => engine::Strategy::Bounded {
+            max_preemptions: plan.max_preemptions,
+        },
+        StrategyKind::Random => engine::Strategy::Random { seed: plan.seed },
+        StrategyKind::Pct => engine::Strategy::Pct {
+            depth: plan.depth,
+            seed: plan.seed,
+        },
+    }
+}
+
+/// The message of a native failure.
+pub(crate) fn native_message(failure: &engine::Failure) -> String {
+    match &failure.kind {
+        FailureKind::Panic { thread, message } => format!("{thread} panicked: {message}"),
+        FailureKind::Deadlock { waits } => {
+            if waits.is_empty() {
+                "deadlock: every live thread is blocked".to_string()
+            } else {
+                format!("deadlock: {}", waits.join("; "))
+            }
+        }
+        FailureKind::StepBound { steps } => format!(
+            "an execution ran {steps} steps without ending (--max-steps): a livelock, or a loop \
+             that never ends"
+        ),
+    }
+}
+
+fn native_failure(failure: &engine::Failure) -> FailureInfo {
+    FailureInfo {
+        message: native_message(failure),
+        location: None,
+        schedule: Some(failure.schedule.to_string()),
+        preemptions: Some(failure.preemptions),
+        native: Some(failure.clone()),
+    }
+}
+
+/// Runs the native engine once with `strategy`.
+fn native_check(
+    plan: &Plan,
+    strategy: engine::Strategy,
+    budget: Budget,
+    executions: &Arc<AtomicU64>,
+    base: u64,
+) -> Result<engine::Report, UsageError> {
+    let counter = Arc::clone(executions);
+    let config = Config {
+        strategy,
+        budget,
+        reductions: Reductions::default(),
+        progress: Some(Arc::new(move |p: &engine::Progress| {
+            counter.store(base + p.executions, Ordering::Relaxed);
+        })),
+    };
+    let body = plan.model.bodies.native;
+    let params = plan.params.clone();
+    let report = engine::check(&config, move || {
+        capture::new_execution();
+        body(&params)
+    })?;
+    executions.store(base + report.executions, Ordering::Relaxed);
+    Ok(report)
+}
+
+fn sample_budget(plan: &Plan) -> Budget {
+    let mut budget = plan.budget;
+    if plan.strategy.samples() && budget.max_executions.is_none() && budget.max_time.is_none() {
+        budget.max_executions = Some(DEFAULT_SAMPLE);
+    }
+    budget
+}
+
+fn run_native(plan: &Plan, executions: &Arc<AtomicU64>) -> Result<Outcome, UsageError> {
+    let budget = sample_budget(plan);
+    let report = native_check(plan, native_strategy(plan), budget, executions, 0)?;
+    let mut outcome = Outcome {
+        verdict: report.verdict,
+        exhaustive: report.exhaustive,
+        executions: report.executions,
+        elapsed: report.elapsed,
+        limited_by: report.limited_by.clone(),
+        failure: report.failure.as_ref().map(native_failure),
+        notes: Vec::new(),
+    };
+    if plan.strategy.samples()
+        && outcome.verdict == Verdict::Inconclusive
+        && report.failure.is_none()
+    {
+        // A random or PCT sample that ran its course found nothing: that is its answer.
+        outcome.verdict = Verdict::Holds;
+        outcome.exhaustive = false;
+    }
+    // Minimise: the exhaustive search returns the first failure it meets; the bounded search
+    // (preemption bounds 0, 1, 2, ...) returns one with the fewest preemptions.
+    let found = report.failure.as_ref().map(|f| f.preemptions);
+    if let (true, StrategyKind::Exhaustive, Some(preemptions)) =
+        (plan.minimize, plan.strategy, found)
+    {
+        if preemptions > 0 {
+            let mut budget = plan.budget;
+            if let Some(max) = budget.max_executions {
+                budget.max_executions = Some(max.saturating_sub(report.executions).max(1));
+            }
+            if let Some(max) = budget.max_time {
+                budget.max_time = Some(
+                    max.saturating_sub(report.elapsed)
+                        .max(Duration::from_millis(100)),
+                );
+            }
+            let strategy = engine::Strategy::Bounded {
+                max_preemptions: Some(preemptions - 1),
+            };
+            let again = native_check(plan, strategy, budget, executions, report.executions)?;
+            outcome.executions += again.executions;
+            outcome.elapsed += again.elapsed;
+            if let Some(smaller) = again
+                .failure
+                .as_ref()
+                .filter(|f| f.preemptions < preemptions)
+            {
+                outcome.notes.push(format!(
+                    "minimised: the exhaustive search first met a counterexample with {preemptions} \
+                     preemption(s); this one has {}, the fewest possible (--no-minimize to skip)",
+                    smaller.preemptions
+                ));
+                outcome.verdict = again.verdict;
+                outcome.failure = Some(native_failure(smaller));
+            } else if again.verdict == Verdict::Holds && again.exhaustive {
+                outcome.notes.push(format!(
+                    "this counterexample has the fewest preemptions possible ({preemptions})"
+                ));
+            }
+        } else {
+            outcome
+                .notes
+                .push("this counterexample has no preemption at all".to_string());
+        }
+    }
+    Ok(outcome)
+}
+
+/// Replays one native-engine schedule.
+pub(crate) fn replay_native(
+    model: &'static Model,
+    params: &Params,
+    schedule: &str,
+    budget: &Budget,
+) -> Result<Outcome, UsageError> {
+    let schedule = engine::Schedule::parse(schedule)?;
+    let config = Config {
+        strategy: engine::Strategy::Replay { schedule },
+        budget: *budget,
+        reductions: Reductions::default(),
+        progress: None,
+    };
+    let body = model.bodies.native;
+    let params = params.clone();
+    let report = engine::check(&config, move || {
+        capture::new_execution();
+        body(&params)
+    })?;
+    Ok(Outcome {
+        verdict: report.verdict,
+        exhaustive: false,
+        executions: report.executions,
+        elapsed: report.elapsed,
+        limited_by: report
+            .limited_by
+            .clone()
+            .or_else(|| Some("one replayed schedule".to_string())),
+        failure: report.failure.as_ref().map(native_failure),
+        notes: Vec::new(),
+    })
+}
+
+// -------------------------------------------------------------------------------------- loom
+
+/// What a loom or shuttle panic means.
+enum PanicMeaning {
+    Violated,
+    Deadlock(String),
+    GaveUp(String),
+    Usage(String),
+}
+
+fn classify_loom(message: &str) -> PanicMeaning {
+    if message.starts_with("deadlock") {
+        PanicMeaning::Deadlock(
+            "deadlock: every thread is blocked (loom does not say on what: run with --engine \
+             native to see which thread waits for which lock)"
+                .to_string(),
+        )
+    } else if message.contains("Model exceeded maximum number of branches") {
+        PanicMeaning::GaveUp(
+            "loom gave up: one execution exceeded its branch limit (LOOM_MAX_BRANCHES, 1000 by \
+             default). The model is too long for loom with these parameters: lower --iterations, \
+             or use --engine native"
+                .to_string(),
+        )
+    } else if message.contains("max_threads") || message.contains("MAX_THREADS") {
+        PanicMeaning::Usage(format!(
+            "loom's thread cap is {LOOM_MAX_SPAWNED} spawned threads; use --engine native"
+        ))
+    } else if message.contains("invalid value for `LOOM_") {
+        PanicMeaning::Usage(format!("bad loom setting in the environment: {message}"))
+    } else {
+        PanicMeaning::Violated
+    }
+}
+
+fn run_loom(plan: &Plan, executions: &Arc<AtomicU64>) -> Result<Outcome, UsageError> {
+    let mut builder = catch_unwind(loom::model::Builder::new).map_err(|p| {
+        let message = capture::payload_message(&*p).unwrap_or_default();
+        UsageError(format!("bad loom setting in the environment: {message}"))
+    })?;
+    let bound = match plan.strategy {
+        StrategyKind::Exhaustive => None,
+        StrategyKind::Bounded => Some(plan.max_preemptions.unwrap_or(LOOM_DEFAULT_PREEMPTIONS)),
+        StrategyKind::Random | StrategyKind::Pct => {
+            return Err(UsageError(format!(
+                "loom has no {} scheduler: it explores exhaustively, or bounded with \
+                 --max-preemptions; use --engine shuttle or --engine native for {0}",
+                plan.strategy.name()
+            )))
+        }
+    };
+    if let Some(bound) = bound {
+        builder.preemption_bound = Some(bound as usize);
+    }
+    // Loom checks its budgets every `checkpoint_interval` executions; check them every time.
+    if let Some(max) = plan.budget.max_executions {
+        builder.max_permutations =
+            Some(usize::try_from(max.saturating_add(1)).unwrap_or(usize::MAX));
+        builder.checkpoint_interval = 1;
+    }
+    if let Some(max) = plan.budget.max_time {
+        builder.max_duration = Some(max);
+        builder.checkpoint_interval = 1;
+    }
+    let body = plan.model.bodies.loom;
+    let params = plan.params.clone();
+    let counter = Arc::clone(executions);
+    let start = Instant::now();
+    let result = catch_unwind(AssertUnwindSafe(|| {
+        builder.check(move || {
+            counter.fetch_add(1, Ordering::Relaxed);
+            capture::new_execution();
+            body(&params)
+        })
+    }));
+    let elapsed = start.elapsed();
+    let count = executions.load(Ordering::Relaxed);
+    let mut outcome = Outcome {
+        verdict: Verdict::Holds,
+        exhaustive: bound.is_none(),
+        executions: count,
+        elapsed,
+        limited_by: bound
+            .map(|b| format!("preemption bound: at most {b} preemption(s) per execution")),
+        failure: None,
+        notes: Vec::new(),
+    };
+    match result {
+        Ok(()) => {
+            let by_count = plan.budget.max_executions.is_some_and(|max| count >= max);
+            let by_time = plan.budget.max_time.is_some_and(|max| elapsed >= max);
+            if by_count || by_time {
+                outcome.verdict = Verdict::Inconclusive;
+                outcome.exhaustive = false;
+                outcome.limited_by = Some(budget_words(&plan.budget, by_count));
+            }
+        }
+        Err(payload) => {
+            let first = capture::first_panic();
+            let message = first
+                .as_ref()
+                .map(|p| p.message.clone())
+                .or_else(|| capture::payload_message(&*payload))
+                .unwrap_or_else(|| "the model panicked".to_string());
+            outcome.exhaustive = false;
+            match classify_loom(&message) {
+                PanicMeaning::Violated => {
+                    outcome.verdict = Verdict::Violated;
+                    outcome.failure = Some(FailureInfo {
+                        message,
+                        location: first.and_then(|p| p.location),
+                        schedule: None,
+                        preemptions: None,
+                        native: None,
+                    });
+                }
+                PanicMeaning::Deadlock(message) => {
+                    outcome.verdict = Verdict::Deadlock;
+                    outcome.failure = Some(FailureInfo {
+                        message,
+                        location: None,
+                        schedule: None,
+                        preemptions: None,
+                        native: None,
+                    });
+                }
+                PanicMeaning::GaveUp(why) => {
+                    outcome.verdict = Verdict::Inconclusive;
+                    outcome.limited_by = Some(why);
+                    // The execution loom gave up on did not complete.
+                    outcome.executions = count.saturating_sub(1);
+                }
+                PanicMeaning::Usage(why) => return Err(UsageError(why)),
+            }
+        }
+    }
+    Ok(outcome)
+}
+
+/// The budget that stopped a search, in words.
+fn budget_words(budget: &Budget, by_count: bool) -> String {
+    match (by_count, budget.max_executions, budget.max_time) {
+        (true, Some(n), _) => format!("stopped by the budget: --max-executions {n}"),
+        (_, _, Some(t)) => format!(
+            "stopped by the budget: --time {}",
+            super::format_duration(t)
+        ),
+        _ => "stopped by the budget".to_string(),
+    }
+}
+
+// ----------------------------------------------------------------------------------- shuttle
+
+/// One recorded scheduling decision.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Choice {
+    /// Run this task (0 = the main thread, then in spawn order).
+    Task(usize),
+    /// A random value was drawn.
+    Random,
+}
+
+/// A shuttle schedule in threadcheck's printable form: `shuttle:SEED:STEPS`, where STEPS are
+/// task numbers with run lengths (`0x3` = task 0 three times) and `r` for a random draw,
+/// separated by commas. Example: `shuttle:1f:0x4,1x6,0,1x2`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct ShuttleSchedule {
+    pub seed: u64,
+    pub steps: Vec<Choice>,
+}
+
+impl ShuttleSchedule {
+    /// The printable form.
+    pub(crate) fn encode(&self) -> String {
+        let mut out = format!("shuttle:{:x}:", self.seed);
+        let mut i = 0;
+        let mut first = true;
+        while i < self.steps.len() {
+            let step = self.steps[i];
+            let mut run = 1;
+            while i + run < self.steps.len() && self.steps[i + run] == step {
+                run += 1;
+            }
+            if !first {
+                out.push(',');
+            }
+            first = false;
+            match step {
+                Choice::Task(t) => out.push_str(&t.to_string()),
+                Choice::Random => out.push('r'),
+            }
+            if run > 1 {
+                out.push_str(&format!("x{run}"));
+            }
+            i += run;
+        }
+        out
+    }
+
+    /// Parses the printable form.
+    pub(crate) fn decode(text: &str) -> Result<ShuttleSchedule, String> {
+        let text = text.trim();
+        let rest = text
+            .strip_prefix("shuttle:")
+            .ok_or("a shuttle schedule starts with `shuttle:`")?;
+        let (seed, steps) = rest
+            .split_once(':')
+            .ok_or("expected `shuttle:SEED:STEPS`")?;
+        let seed = u64::from_str_radix(seed, 16)
+            .map_err(|_| format!("the seed `{seed}` is not a hexadecimal number"))?;
+        let mut out = Vec::new();
+        for item in steps.split(',').filter(|s| !s.is_empty()) {
+            let (what, run) = match item.split_once('x') {
+                Some((what, run)) => (
+                    what,
+                    run.parse::<usize>()
+                        .ok()
+                        .filter(|&n| n > 0)
+                        .ok_or_else(|| format!("bad repeat count in `{item}`"))?,
+                ),
+                None => (item, 1),
+            };
+            let choice = if what == "r" {
+                Choice::Random
+            } else {
+                Choice::Task(
+                    what.parse()
+                        .map_err(|_| format!("`{item}` is not a task number"))?,
+                )
+            };
+            if out.len().saturating_add(run) > 100_000_000 {
+                return Err("the schedule is too long".to_string());
+            }
+            out.extend(std::iter::repeat_n(choice, run));
+        }
+        if out.is_empty() {
+            return Err("the schedule has no steps".to_string());
+        }
+        Ok(ShuttleSchedule { seed, steps: out })
+    }
+}
+
+/// What the [`Recorder`] wrote down about the current execution.
+#[derive(Default)]
+struct Recorded {
+    executions: u64,
+    seed: u64,
+    steps: Vec<Choice>,
+    preemptions: u32,
+}
+
+/// Wraps a shuttle scheduler and records the schedule of the current execution.
+struct Recorder {
+    inner: Box<dyn Scheduler + Send>,
+    recorded: Rc<RefCell<Recorded>>,
+    progress: Arc<AtomicU64>,
+}
+
+impl std::fmt::Debug for Recorder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Recorder")
+    }
+}
+
+impl Scheduler for Recorder {
+    fn new_execution(&mut self) -> Option<Schedule> {
+        let schedule = self.inner.new_execution()?;
+        let mut rec = self.recorded.borrow_mut();
+        rec.executions += 1;
+        rec.seed = schedule.seed;
+        rec.steps.clear();
+        rec.preemptions = 0;
+        self.progress.store(rec.executions, Ordering::Relaxed);
+        Some(schedule)
+    }
+
+    fn next_task(
+        &mut self,
+        runnable: &[&Task],
+        current: Option<TaskId>,
+        is_yielding: bool,
+    ) -> Option<TaskId> {
+        let next = self.inner.next_task(runnable, current, is_yielding)?;
+        let mut rec = self.recorded.borrow_mut();
+        if let Some(current) = current {
+            let could_continue = runnable.iter().any(|t| t.id() == current);
+            if could_continue && !is_yielding && next != current {
+                rec.preemptions += 1;
+            }
+        }
+        rec.steps.push(Choice::Task(usize::from(next)));
+        Some(next)
+    }
+
+    fn next_u64(&mut self) -> u64 {
+        self.recorded.borrow_mut().steps.push(Choice::Random);
+        self.inner.next_u64()
+    }
+}
+
+/// Replays a [`ShuttleSchedule`]; a step that does not fit stops the execution and is reported.
+struct Replayer {
+    schedule: ShuttleSchedule,
+    position: usize,
+    started: bool,
+    data: RandomDataSource,
+    diverged: Rc<RefCell<Option<String>>>,
+}
+
+impl std::fmt::Debug for Replayer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Replayer")
+    }
+}
+
+impl Scheduler for Replayer {
+    fn new_execution(&mut self) -> Option<Schedule> {
+        if self.started {
+            return None;
+        }
+        self.started = true;
+        Some(Schedule::new(self.data.reinitialize()))
+    }
+
+    fn next_task(
+        &mut self,
+        runnable: &[&Task],
+        _current: Option<TaskId>,
+        _is_yielding: bool,
+    ) -> Option<TaskId> {
+        let fail = |why: String| {
+            let mut diverged = self.diverged.borrow_mut();
+            if diverged.is_none() {
+                *diverged = Some(why);
+            }
+        };
+        match self.schedule.steps.get(self.position) {
+            None => {
+                fail(format!(
+                    "the execution goes on after the schedule's {} steps",
+                    self.schedule.steps.len()
+                ));
+                None
+            }
+            Some(Choice::Random) => {
+                fail(format!(
+                    "step {} is a random draw but the model schedules a thread there",
+                    self.position + 1
+                ));
+                None
+            }
+            Some(&Choice::Task(task)) => {
+                if runnable.iter().any(|t| usize::from(t.id()) == task) {
+                    self.position += 1;
+                    Some(TaskId::from(task))
+                } else {
+                    fail(format!(
+                        "step {} runs task {task}, which cannot run there",
+                        self.position + 1
+                    ));
+                    None
+                }
+            }
+        }
+    }
+
+    fn next_u64(&mut self) -> u64 {
+        if self.schedule.steps.get(self.position) == Some(&Choice::Random) {
+            self.position += 1;
+        } else {
+            let mut diverged = self.diverged.borrow_mut();
+            if diverged.is_none() {
+                *diverged = Some(format!(
+                    "the model draws a random value at step {}",
+                    self.position + 1
+                ));
+            }
+        }
+        self.data.next_u64()
+    }
+}
+
+fn shuttle_config(budget: &Budget) -> shuttle::Config {
+    let mut config = shuttle::Config::new();
+    config.failure_persistence = shuttle::FailurePersistence::None;
+    config.max_steps =
+        shuttle::MaxSteps::FailAfter(usize::try_from(budget.max_steps).unwrap_or(usize::MAX));
+    config.max_time = budget.max_time;
+    config.silence_warnings = true;
+    config
+}
+
+fn classify_shuttle(message: &str, budget: &Budget) -> PanicMeaning {
+    if let Some(rest) = message.strip_prefix("deadlock! blocked tasks: ") {
+        // "[main-thread (task main-thread(0), pending future), Thread-1 (task ...), ...]"
+        let names: Vec<&str> = rest
+            .trim_start_matches('[')
+            .split(", ")
+            .filter_map(|t| t.split_once(" (task ").map(|(name, _)| name.trim()))
+            .filter(|t| !t.is_empty())
+            .collect();
+        PanicMeaning::Deadlock(format!(
+            "deadlock: every thread is blocked ({}). Run with --engine native to see which \
+             thread waits for which lock",
+            names.join(", ")
+        ))
+    } else if message.starts_with("exceeded max_steps bound") {
+        PanicMeaning::GaveUp(format!(
+            "an execution ran {} steps without ending (--max-steps): a livelock, or a loop that \
+             never ends",
+            budget.max_steps
+        ))
+    } else {
+        PanicMeaning::Violated
+    }
+}
+
+/// Turns a caught shuttle run into an outcome.
+fn shuttle_outcome(
+    result: Result<(), Box<dyn std::any::Any + Send>>,
+    budget: &Budget,
+    schedule: Option<(ShuttleSchedule, u32)>,
+    outcome: &mut Outcome,
+) {
+    let Err(payload) = result else { return };
+    let first = capture::first_panic();
+    let message = first
+        .as_ref()
+        .map(|p| p.message.clone())
+        .or_else(|| capture::payload_message(&*payload))
+        .unwrap_or_else(|| "the model panicked".to_string());
+    outcome.exhaustive = false;
+    let failure = |message: String, location: Option<String>| FailureInfo {
+        message,
+        location,
+        schedule: schedule.as_ref().map(|(s, _)| s.encode()),
+        preemptions: schedule.as_ref().map(|(_, p)| *p),
+        native: None,
+    };
+    match classify_shuttle(&message, budget) {
+        PanicMeaning::Violated => {
+            outcome.verdict = Verdict::Violated;
+            outcome.failure = Some(failure(message, first.and_then(|p| p.location)));
+        }
+        PanicMeaning::Deadlock(message) => {
+            outcome.verdict = Verdict::Deadlock;
+            outcome.failure = Some(failure(message, None));
+        }
+        PanicMeaning::GaveUp(why) | PanicMeaning::Usage(why) => {
+            outcome.verdict = Verdict::Inconclusive;
+            outcome.limited_by = Some(why);
+        }
+    }
+}
+
+fn run_shuttle(plan: &Plan, executions: &Arc<AtomicU64>) -> Result<Outcome, UsageError> {
+    let budget = sample_budget(plan);
+    let count = budget
+        .max_executions
+        .map_or(usize::MAX, |n| usize::try_from(n).unwrap_or(usize::MAX));
+    let inner: Box<dyn Scheduler + Send> = match plan.strategy {
+        StrategyKind::Random => Box::new(RandomScheduler::new_from_seed(plan.seed, count)),
+        StrategyKind::Pct => Box::new(PctScheduler::new_from_seed(
+            plan.seed,
+            plan.depth as usize,
+            count,
+        )),
+        StrategyKind::Exhaustive => Box::new(DfsScheduler::new(
+            budget.max_executions.map(|_| count),
+            false,
+        )),
+        StrategyKind::Bounded => return Err(UsageError(
+            "shuttle has no preemption-bounded search: use --strategy exhaustive (depth-first), \
+                 random or pct with shuttle, or --engine native or loom for bounded"
+                .to_string(),
+        )),
+    };
+    let recorded = Rc::new(RefCell::new(Recorded::default()));
+    let recorder = Recorder {
+        inner,
+        recorded: Rc::clone(&recorded),
+        progress: Arc::clone(executions),
+    };
+    let body = plan.model.bodies.shuttle;
+    let params = plan.params.clone();
+    let runner = shuttle::Runner::new(recorder, shuttle_config(&budget));
+    let start = Instant::now();
+    let result = catch_unwind(AssertUnwindSafe(|| {
+        runner.run(move || {
+            capture::new_execution();
+            body(&params)
+        });
+    }));
+    let elapsed = start.elapsed();
+    let rec = recorded.borrow();
+    let ran = rec.executions;
+    let mut outcome = Outcome {
+        verdict: Verdict::Holds,
+        exhaustive: false,
+        executions: ran,
+        elapsed,
+        limited_by: None,
+        failure: None,
+        notes: Vec::new(),
+    };
+    let by_count = budget.max_executions.is_some_and(|max| ran >= max);
+    let by_time = budget.max_time.is_some_and(|max| elapsed >= max);
+    match plan.strategy {
+        StrategyKind::Exhaustive => {
+            if by_count || by_time {
+                outcome.verdict = Verdict::Inconclusive;
+                outcome.limited_by = Some(budget_words(&budget, by_count));
+            } else {
+                outcome.exhaustive = true;
+            }
+        }
+        StrategyKind::Random | StrategyKind::Pct => {
+            outcome.limited_by = Some(if plan.strategy == StrategyKind::Pct {
+                format!("PCT sampling (depth {}, seed {})", plan.depth, plan.seed)
+            } else {
+                format!("random sampling (seed {})", plan.seed)
+            });
+        }
+        StrategyKind::Bounded => {}
+    }
+    let schedule = ShuttleSchedule {
+        seed: rec.seed,
+        steps: rec.steps.clone(),
+    };
+    let preemptions = rec.preemptions;
+    drop(rec);
+    shuttle_outcome(result, &budget, Some((schedule, preemptions)), &mut outcome);
+    Ok(outcome)
+}
+
+/// Replays one shuttle schedule.
+pub(crate) fn replay_shuttle(
+    model: &'static Model,
+    params: &Params,
+    schedule: ShuttleSchedule,
+    budget: &Budget,
+) -> Result<Outcome, UsageError> {
+    let diverged = Rc::new(RefCell::new(None));
+    let replayer = Replayer {
+        data: RandomDataSource::initialize(schedule.seed),
+        schedule: schedule.clone(),
+        position: 0,
+        started: false,
+        diverged: Rc::clone(&diverged),
+    };
+    let body = model.bodies.shuttle;
+    let run_params = params.clone();
+    let runner = shuttle::Runner::new(replayer, shuttle_config(budget));
+    let start = Instant::now();
+    let result = catch_unwind(AssertUnwindSafe(|| {
+        runner.run(move || {
+            capture::new_execution();
+            body(&run_params)
+        });
+    }));
+    let mut outcome = Outcome {
+        verdict: Verdict::Holds,
+        exhaustive: false,
+        executions: 1,
+        elapsed: start.elapsed(),
+        limited_by: Some("one replayed schedule".to_string()),
+        failure: None,
+        notes: Vec::new(),
+    };
+    if let Some(why) = diverged.borrow_mut().take() {
+        return Err(UsageError(format!(
+            "the schedule does not fit {} with these parameters ({why}); replay it with the \
+             parameters printed with it",
+            model.name
+        )));
+    }
+    shuttle_outcome(result, budget, Some((schedule, 0)), &mut outcome);
+    if let Some(f) = outcome.failure.as_mut() {
+        f.preemptions = None; // not recorded on replay
+    }
+    Ok(outcome)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Property: the printable shuttle schedule round-trips, with run lengths.
+    #[test]
+    fn shuttle_schedule_round_trips() {
+        let s = ShuttleSchedule {
+            seed: 0xbeef,
+            steps: vec![
+                Choice::Task(0),
+                Choice::Task(0),
+                Choice::Task(0),
+                Choice::Task(1),
+                Choice::Random,
+                Choice::Task(12),
+                Choice::Task(12),
+            ],
+        };
+        let text = s.encode();
+        assert_eq!(text, "shuttle:beef:0x3,1,r,12x2");
+        assert_eq!(ShuttleSchedule::decode(&text), Ok(s));
+    }
+
+    /// Property: malformed shuttle schedules are refused with a reason, never a panic.
+    #[test]
+    fn bad_shuttle_schedules_are_refused() {
+        for bad in [
+            "",
+            "shuttle:",
+            "shuttle:zz:0",
+            "shuttle:1:",
+            "shuttle:1:0x0",
+            "shuttle:1:ax2",
+            "shuttle:1:0x99999999999",
+            "native",
+        ] {
+            assert!(ShuttleSchedule::decode(bad).is_err(), "{bad:?} accepted");
+        }
+    }
+}
