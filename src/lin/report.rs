@@ -183,13 +183,14 @@ impl<S: Spec> fmt::Display for LinFailure<S> {
         let failure = Failure {
             kind: FailureKind::Panic {
                 thread: "MainThread".into(),
-                message: "the history is not linearizable".into(),
+                message: super::run::FAILED.into(),
             },
             schedule: Schedule(self.schedule.clone().unwrap_or_default()),
             preemptions: self.preemptions.unwrap_or(0),
             trace: self.trace.clone(),
         };
-        write!(f, "{}", render_table(&failure, short(&self.target)))?;
+        let replay = "the regression test below re-checks this scenario";
+        write!(f, "{}", render_table(&failure, short(&self.target), replay))?;
         match (&self.schedule, self.schedule_minimal) {
             (Some(s), true) => writeln!(
                 f,
@@ -253,66 +254,15 @@ pub(crate) fn trace_of<Op: fmt::Debug, Ret: fmt::Debug>(history: &History<Op, Re
     Trace { threads, steps }
 }
 
-/// The per-thread table of a failing execution: one column per thread, one row per step.
-/// (Local renderer; swapped for `report::render_text` when the report renderers land.)
-pub(crate) fn render_table(failure: &Failure, model: &str) -> String {
-    let trace = &failure.trace;
-    if trace.steps.is_empty() {
+/// The per-thread table of a failing execution, as `threadcheck check` prints it.
+pub(crate) fn render_table(failure: &Failure, model: &str, replay: &str) -> String {
+    if failure.trace.steps.is_empty() {
         return String::new();
     }
-    let cell = |s: &Step| {
-        let mut text = format!("{} {}", s.action, s.object);
-        if let Some(d) = &s.detail {
-            text.push(' ');
-            text.push_str(d);
-        }
-        if s.line > 0 {
-            let file = s.file.rsplit('/').next().unwrap_or(&s.file);
-            text.push_str(&format!(" ({file}:{})", s.line));
-        }
-        text
+    let ctx = crate::report::RenderContext {
+        model: model.to_string(),
+        replay_command: replay.to_string(),
+        color: false,
     };
-    let n = trace.threads.len();
-    let mut width = vec![0usize; n];
-    for (i, t) in trace.threads.iter().enumerate() {
-        width[i] = t.name.len();
-    }
-    for s in &trace.steps {
-        if s.thread < n {
-            width[s.thread] = width[s.thread].max(cell(s).chars().count());
-        }
-    }
-    let mut out = format!(
-        "Interleaving of {model} ({} steps, {} preemptions):\n",
-        trace.steps.len(),
-        failure.preemptions
-    );
-    let row = |cells: Vec<String>, mark: &str| {
-        let mut line = format!("{mark:>4} ");
-        for (i, c) in cells.iter().enumerate() {
-            line.push_str(&format!("| {:<w$} ", c, w = width[i]));
-        }
-        line.push('|');
-        line.trim_end().to_string() + "\n"
-    };
-    out.push_str(&row(
-        trace.threads.iter().map(|t| t.name.clone()).collect(),
-        "#",
-    ));
-    for (k, s) in trace.steps.iter().enumerate() {
-        let mut cells = vec![String::new(); n];
-        if s.thread < n {
-            cells[s.thread] = cell(s);
-        }
-        let mark = if s.preemption {
-            format!("{}*", k + 1)
-        } else {
-            format!("{}", k + 1)
-        };
-        out.push_str(&row(cells, &mark));
-    }
-    if trace.steps.iter().any(|s| s.preemption) {
-        out.push_str("   (* = preemption: the previous thread could have continued)\n");
-    }
-    out
+    crate::report::render_text(failure, &ctx)
 }

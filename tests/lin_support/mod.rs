@@ -36,7 +36,10 @@ pub fn assert_caught<T: Target>(config: &Config, within: u64) -> Box<LinFailure<
         "not shrunk to 2x2:\n{report}"
     );
     assert!(report.contains("History"), "{report}");
-    assert!(report.contains("Interleaving of"), "{report}");
+    assert!(
+        report.contains("step line"),
+        "the per-thread table:\n{report}"
+    );
     assert!(report.contains("#[test]"), "{report}");
     assert!(
         report.contains("threadcheck::lin::assert_scenario"),
