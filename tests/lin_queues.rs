@@ -313,6 +313,6 @@ macro_rules! queue_tests {
     };
 }
 
-queue_tests!(fifo, FifoTarget, BrokenFifo, 30);
-queue_tests!(lifo, LifoTarget, BrokenLifo, 30);
-queue_tests!(priority, PriorityTarget, BrokenPriority, 30);
+queue_tests!(fifo, FifoTarget, BrokenFifo, 20);
+queue_tests!(lifo, LifoTarget, BrokenLifo, 20);
+queue_tests!(priority, PriorityTarget, BrokenPriority, 20);

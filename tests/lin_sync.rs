@@ -264,19 +264,19 @@ fn semaphore_is_linearizable_native() {
     assert_passes::<SemaphoreTarget>(&Config::native().scenarios(100));
 }
 
-/// Twin: check-then-decrement is caught within 20 scenarios (shuttle), shrunk to 2x2.
+/// Twin: check-then-decrement is caught within 10 scenarios (shuttle, seeds 0-2), shrunk to 2x2.
 #[cfg(feature = "shuttle")]
 #[test]
 fn racy_semaphore_is_caught_shuttle() {
-    assert_caught::<RacySemaphoreTarget>(&Config::shuttle(), 20);
+    assert_caught::<RacySemaphoreTarget>(&Config::shuttle(), 10);
 }
 
-/// Twin: caught within 20 scenarios on the native engine, shrunk to 2x2, with the fewest
+/// Twin: caught within 10 scenarios on the native engine, shrunk to 2x2, with the fewest
 /// preemptions (1: preempt the first thread between its check and its decrement).
 #[test]
 #[ignore = "needs the native engine"]
 fn racy_semaphore_is_caught_native() {
-    let failure = assert_caught::<RacySemaphoreTarget>(&Config::native(), 20);
+    let failure = assert_caught::<RacySemaphoreTarget>(&Config::native(), 10);
     assert_fewest_preemptions(&failure, 1);
 }
 
@@ -300,7 +300,8 @@ fn lock_stack_is_linearizable_native() {
     assert_passes::<LockStack>(&Config::native().scenarios(100));
 }
 
-/// Twin: peek-then-pop in two critical sections is caught within 30 scenarios, shrunk to 2x2.
+/// Twin: peek-then-pop in two critical sections is caught within 30 scenarios (shuttle, seeds
+/// 0-2), shrunk to 2x2.
 #[cfg(feature = "shuttle")]
 #[test]
 fn peek_then_pop_is_caught_shuttle() {

@@ -60,6 +60,77 @@ fn new_tree<V: fmt::Debug>(
 }
 
 /// The scheduler seed of scenario `index`.
+/// Runs a shrinking candidate. A sampled search (random, PCT) that finds nothing is repeated
+/// once with another seed and twice the executions, so that a candidate is not judged passing
+/// on one unlucky sample.
+fn fails<T: Target>(
+    candidate: &Scenario<OpOf<T>>,
+    config: &Config,
+    seed: u64,
+    stats: &mut Stats,
+) -> Option<ExecFailure<T::Spec>> {
+    if let Some(failure) = run_scenario::<T>(candidate, config, seed, stats) {
+        return Some(failure);
+    }
+    let exhaustive = config.engine == Engine::Native
+        && (config.schedules == Schedules::Exhaustive
+            || (config.schedules == Schedules::Auto
+                && candidate.total_ops() <= config.exhaustive_max_ops));
+    if exhaustive || config.engine == Engine::Std {
+        return None;
+    }
+    let retry = Config {
+        executions: config.executions.saturating_mul(2),
+        ..config.clone()
+    };
+    run_scenario::<T>(candidate, &retry, scenario_seed(seed, u64::MAX), stats)
+}
+
+/// The scenarios one reshaping step away: each operation of a longest thread moved to the
+/// front or the end of each other thread, and each single operation dropped.
+fn reshapes<Op: Clone>(s: &Scenario<Op>) -> Vec<Scenario<Op>> {
+    let mut out = Vec::new();
+    let longest = s.max_ops_per_thread();
+    for from in 0..s.threads.len() {
+        if s.threads[from].len() != longest {
+            continue;
+        }
+        for i in 0..s.threads[from].len() {
+            for to in 0..s.threads.len() {
+                if to == from {
+                    continue;
+                }
+                for front in [true, false] {
+                    let mut c = s.clone();
+                    let op = c.threads[from].remove(i);
+                    if front {
+                        c.threads[to].insert(0, op);
+                    } else {
+                        c.threads[to].push(op);
+                    }
+                    out.push(c);
+                }
+            }
+        }
+    }
+    for t in 0..s.threads.len() {
+        for i in 0..s.threads[t].len() {
+            let mut c = s.clone();
+            c.threads[t].remove(i);
+            if c.threads[t].is_empty() {
+                c.threads.remove(t);
+            }
+            out.push(c);
+        }
+    }
+    for i in 0..s.init.len() {
+        let mut c = s.clone();
+        c.init.remove(i);
+        out.push(c);
+    }
+    out
+}
+
 pub(crate) fn scenario_seed(seed: u64, index: u64) -> u64 {
     let mut x = seed ^ index.wrapping_mul(0x9E37_79B9_7F4A_7C15);
     x ^= x >> 31;
@@ -79,11 +150,12 @@ fn shrink<T: Target>(
     let original = tree.current();
     let mut best = (original.clone(), failure);
     let mut steps = 0u32;
+    // 1. proptest's shrinking: drop threads and operations, simplify arguments.
     if tree.simplify() {
         while steps < config.max_shrink_iters {
             steps += 1;
             let candidate = tree.current();
-            match run_scenario::<T>(&candidate, config, seed, stats) {
+            match fails::<T>(&candidate, config, seed, stats) {
                 None => {
                     if !tree.complicate() {
                         break;
@@ -97,6 +169,26 @@ fn shrink<T: Target>(
                 }
             }
         }
+    }
+    // 2. Reshaping, which proptest's local steps cannot do: move an operation from a longest
+    //    thread to another thread (3 + 1 operations -> 2 + 2), or drop one; keep any candidate
+    //    that still fails and is smaller (threads, longest thread, operations).
+    let size = |s: &Scenario<OpOf<T>>| (s.thread_count(), s.max_ops_per_thread(), s.total_ops());
+    'improve: while steps < config.max_shrink_iters {
+        for candidate in reshapes(&best.0) {
+            if size(&candidate) >= size(&best.0) || !T::valid(&candidate) {
+                continue;
+            }
+            steps += 1;
+            if let Some(failure) = fails::<T>(&candidate, config, seed, stats) {
+                best = (candidate, failure);
+                continue 'improve;
+            }
+            if steps >= config.max_shrink_iters {
+                break;
+            }
+        }
+        break;
     }
     let (scenario, mut failure) = best;
     let mut schedule_minimal = false;
