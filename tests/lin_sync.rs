@@ -415,7 +415,7 @@ fn fuzz_program_finds_a_lost_update_shuttle() {
     .unwrap();
     let failure = report.failure.expect("found");
     assert!(format!("{:?}", failure.kind).contains("lost update"));
-    assert!(failure.schedule.0.starts_with("shuttle seed"));
+    assert!(failure.schedule.0.starts_with("shuttle:"));
 }
 
 /// Property: same on the native engine, with the fewest preemptions (1).

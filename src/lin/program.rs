@@ -22,6 +22,8 @@ pub struct ProgramFuzzReport {
     pub failure: Option<Failure>,
     /// True when the failure's schedule has the fewest preemptions (native engine).
     pub schedule_minimal: bool,
+    /// Why the run ended before its time budget with nothing found (the engine ran nothing).
+    pub stopped: Option<String>,
 }
 
 /// A program to fuzz: the model's main function instantiated on the engine's runtime
@@ -74,7 +76,7 @@ pub fn fuzz_program(
         distinct_histories: 0,
         elapsed: start.elapsed(),
     };
-    let report = |stats: &Stats, batches: u64, failure, schedule_minimal| {
+    let report = |stats: &Stats, batches: u64, failure, schedule_minimal, stopped| {
         let progress = snapshot(stats, batches);
         if let Some(callback) = &config.progress {
             callback(&progress);
@@ -83,6 +85,7 @@ pub fn fuzz_program(
             progress,
             failure,
             schedule_minimal,
+            stopped,
         })
     };
     while start.elapsed() < config.time {
@@ -125,11 +128,14 @@ pub fn fuzz_program(
                 stats.executions += result.executions;
                 if let Some(failure) = result.failure {
                     let (failure, minimal) = shrink_native(&program, failure, &mut stats)?;
-                    return report(&stats, batch, Some(failure), minimal);
+                    return report(&stats, batch, Some(failure), minimal, None);
                 }
                 if result.executions == 0 {
-                    // The engine ran nothing (its budget or its search is exhausted).
-                    break;
+                    // The engine ran nothing: say why instead of reporting an empty sample.
+                    let why = result
+                        .limited_by
+                        .unwrap_or_else(|| "the native engine ran no execution".into());
+                    return report(&stats, batch, None, false, Some(why));
                 }
             }
             #[cfg(any(shuttle, feature = "shuttle"))]
@@ -139,6 +145,7 @@ pub fn fuzz_program(
                     schedules,
                     seed,
                     config.executions_per_scenario,
+                    Some(remaining),
                     &mut stats,
                 );
                 if let Some(f) = found {
@@ -158,7 +165,7 @@ pub fn fuzz_program(
                         preemptions: f.preemptions,
                         trace: Trace::default(),
                     };
-                    return report(&stats, batch, Some(failure), false);
+                    return report(&stats, batch, Some(failure), false, None);
                 }
             }
             Engine::Std => {
@@ -182,7 +189,7 @@ pub fn fuzz_program(
                             preemptions: 0,
                             trace: Trace::default(),
                         };
-                        return report(&stats, batch, Some(failure), false);
+                        return report(&stats, batch, Some(failure), false, None);
                     }
                 }
             }
@@ -195,7 +202,7 @@ pub fn fuzz_program(
             callback(&snapshot(&stats, batch));
         }
     }
-    report(&stats, batch, None, false)
+    report(&stats, batch, None, false, None)
 }
 
 /// Re-runs the program with iterative preemption bounding: the first failure it finds has the

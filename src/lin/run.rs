@@ -514,20 +514,26 @@ pub(crate) mod shuttle_run {
     }
 
     impl Log {
+        /// The schedule in threadcheck's printable shuttle form, `shuttle:SEED:STEPS` (task
+        /// numbers with run lengths, `r` for a random draw), which `threadcheck replay`
+        /// decodes.
         fn text(&self) -> String {
-            // Run-length encoded task ids; `r` is a random-value step.
-            let mut out = format!("shuttle seed {} steps", self.seed);
+            let mut out = format!("shuttle:{:x}:", self.seed);
             let mut i = 0;
             while i < self.steps.len() {
                 let mut j = i;
                 while j < self.steps.len() && self.steps[j] == self.steps[i] {
                     j += 1;
                 }
-                let step = self.steps[i].map_or("r".to_string(), |t| t.to_string());
+                if i > 0 {
+                    out.push(',');
+                }
+                match self.steps[i] {
+                    Some(task) => out.push_str(&task.to_string()),
+                    None => out.push('r'),
+                }
                 if j - i > 1 {
-                    out.push_str(&format!(" {step}x{}", j - i));
-                } else {
-                    out.push_str(&format!(" {step}"));
+                    out.push_str(&format!("x{}", j - i));
                 }
                 i = j;
             }
@@ -626,6 +632,7 @@ pub(crate) mod shuttle_run {
         schedules: Schedules,
         seed: u64,
         executions: u64,
+        time: Option<std::time::Duration>,
         stats: &mut Stats,
     ) -> Option<ProgramFailure> {
         let failed = Arc::new(std::sync::atomic::AtomicBool::new(false));
@@ -637,6 +644,7 @@ pub(crate) mod shuttle_run {
         };
         let mut shuttle_config = shuttle::Config::new();
         shuttle_config.failure_persistence = shuttle::FailurePersistence::None;
+        shuttle_config.max_time = time;
         let runner = shuttle::Runner::new(scheduler, shuttle_config);
         let count = Arc::new(AtomicU64::new(0));
         let counted = {
