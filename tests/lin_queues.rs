@@ -108,12 +108,11 @@ impl<const K: u8> Spec for QueueSpec<K> {
             QOp::Shutdown(immediate) => {
                 self.shut_down = true;
                 let mut drained = Vec::new();
-                while *immediate {
-                    let Some(x) = Self::take(&mut self.items) else {
-                        break;
-                    };
-                    drained.push(x);
-                    self.unfinished = self.unfinished.saturating_sub(1);
+                if *immediate {
+                    while let Some(x) = Self::take(&mut self.items) {
+                        drained.push(x);
+                        self.unfinished = self.unfinished.saturating_sub(1);
+                    }
                 }
                 QRet::Drained(drained)
             }
