@@ -76,6 +76,9 @@ pub(crate) enum Command {
     /// Fuzz a model's schedules (random, PCT) until a time budget or the first failure.
     #[command(long_about = FUZZ_ABOUT, after_long_help = FUZZ_EXAMPLES)]
     Fuzz(FuzzArgs),
+    /// Run the seed models on every engine that can run them and print a comparison table.
+    #[command(long_about = BENCH_ABOUT, after_long_help = BENCH_EXAMPLES)]
+    Bench(BenchArgs),
 }
 
 const FUZZ_ABOUT: &str = "\
@@ -151,6 +154,83 @@ pub(crate) struct FuzzArgs {
 
     #[command(flatten)]
     pub output: OutputArgs,
+}
+
+const BENCH_ABOUT: &str = "\
+Run the seed models on every engine that can run them, in one process, and print a table:
+model, parameters, engine, strategy, reductions, verdict, exhaustive, executions, time and
+executions per second.
+
+A case an engine cannot run (loom's thread cap, a model it cannot express) is shown with the
+reason instead of being left out; a case stopped by the per-case time budget is shown as
+inconclusive with the executions it reached. Figures are measured on this machine, now.";
+
+const BENCH_EXAMPLES: &str = "\
+Examples:
+  The full table (several minutes; each case stops after --time-per-case):
+    threadcheck bench
+
+  Only the locked-counter rows, 10 seconds per case:
+    threadcheck bench --only counter-locked --time-per-case 10s
+
+  A quick smoke run of a few small cases:
+    threadcheck bench --quick";
+
+/// Which of the native engine's reductions to apply.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub(crate) enum ReductionsChoice {
+    /// Every reduction (atomic and commuting lock sections, commuting operations, caching).
+    All,
+    /// No lock-section reductions (1 and 2); commuting operations stay: one execution per
+    /// order of the critical sections.
+    NoSections,
+    /// None: one execution per Mazurkiewicz trace of the raw steps.
+    None,
+}
+
+impl ReductionsChoice {
+    /// The engine's setting.
+    pub(crate) fn reductions(self) -> crate::engine::Reductions {
+        use crate::engine::Reductions;
+        match self {
+            ReductionsChoice::All => Reductions::default(),
+            ReductionsChoice::NoSections => Reductions {
+                atomic_sections: false,
+                commuting_sections: false,
+                ..Reductions::default()
+            },
+            ReductionsChoice::None => Reductions::none(),
+        }
+    }
+
+    /// The lowercase name.
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            ReductionsChoice::All => "all",
+            ReductionsChoice::NoSections => "no-sections",
+            ReductionsChoice::None => "none",
+        }
+    }
+}
+
+/// `threadcheck bench`.
+#[derive(Debug, Args)]
+pub(crate) struct BenchArgs {
+    /// Stop each case after this much time (30s, 2m, ...); a case cut short is inconclusive.
+    #[arg(long, value_name = "DURATION", default_value = "30s", value_parser = parse_duration)]
+    pub time_per_case: Duration,
+
+    /// Run only the cases whose model name contains this text.
+    #[arg(long, value_name = "TEXT")]
+    pub only: Option<String>,
+
+    /// A few small cases only (a smoke test of the table).
+    #[arg(long)]
+    pub quick: bool,
+
+    /// Print the table as JSON lines (one object per case) instead of Markdown.
+    #[arg(long)]
+    pub json: bool,
 }
 
 const CHECK_ABOUT: &str = "\
@@ -327,6 +407,11 @@ pub(crate) struct CheckArgs {
     #[arg(long, value_name = "D", help_heading = "Search")]
     pub depth: Option<u32>,
 
+    /// Which reductions the native engine applies: all (default), no-sections (no lock-section
+    /// reductions: one execution per order of the critical sections) or none.
+    #[arg(long, value_enum, default_value_t = ReductionsChoice::All, help_heading = "Search")]
+    pub reductions: ReductionsChoice,
+
     /// Show the first counterexample found instead of searching for one with the fewest
     /// preemptions (native engine).
     #[arg(long, help_heading = "Search")]
@@ -377,10 +462,26 @@ pub(crate) struct ReplayArgs {
     #[arg(long, value_name = "N", help_heading = "Replay")]
     pub max_steps: Option<u64>,
 
+    /// The reductions of the check that printed the schedule (its replay command says them).
+    #[arg(long, value_enum, default_value_t = ReductionsChoice::All, help_heading = "Replay")]
+    pub reductions: ReductionsChoice,
+
     /// Write the replayed trace as a self-contained web page (native engine).
     #[arg(long, value_name = "FILE", help_heading = "Output")]
     pub html: Option<PathBuf>,
 
     #[command(flatten)]
     pub output: OutputArgs,
+}
+
+impl OutputArgs {
+    /// Silent output settings for the cases `bench` runs on the user's behalf.
+    pub(crate) fn quiet_for_bench() -> OutputArgs {
+        OutputArgs {
+            json: false,
+            quiet: true,
+            verbose: false,
+            color: ColorChoice::Never,
+        }
+    }
 }

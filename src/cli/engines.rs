@@ -94,6 +94,9 @@ pub(crate) struct Plan {
     pub max_preemptions: Option<u32>,
     pub budget: Budget,
     pub minimize: bool,
+    pub reductions: Reductions,
+    /// How `reductions` was asked for (the replay command repeats it).
+    pub reductions_choice: super::args::ReductionsChoice,
 }
 
 /// A failing execution as the CLI shows it.
@@ -209,7 +212,7 @@ fn native_check(
     let config = Config {
         strategy,
         budget,
-        reductions: Reductions::default(),
+        reductions: plan.reductions,
         progress: Some(Arc::new(move |p: &engine::Progress| {
             counter.store(base + p.executions, Ordering::Relaxed);
         })),
@@ -307,12 +310,13 @@ pub(crate) fn replay_native(
     params: &Params,
     schedule: &str,
     budget: &Budget,
+    reductions: Reductions,
 ) -> Result<Outcome, UsageError> {
     let schedule = engine::Schedule::parse(schedule)?;
     let config = Config {
         strategy: engine::Strategy::Replay { schedule },
         budget: *budget,
-        reductions: Reductions::default(),
+        reductions,
         progress: None,
     };
     let body = model.bodies.native;

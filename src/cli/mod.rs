@@ -12,6 +12,7 @@
 //! | 3 | the search was stopped (budget, engine limit) with nothing found: inconclusive |
 
 mod args;
+mod bench;
 mod capture;
 mod engines;
 mod output;
@@ -21,7 +22,7 @@ use crate::engine::{Budget, Verdict};
 use crate::models::{self, Model, Params};
 use args::{
     CheckArgs, Cli, Command, FuzzArgs, FuzzStrategyArg, ListArgs, ModelParams, OutputArgs,
-    ReplayArgs,
+    ReductionsChoice, ReplayArgs,
 };
 use clap::Parser;
 use engines::{EngineKind, Outcome, Plan, StrategyKind, UsageError};
@@ -76,6 +77,7 @@ where
         Command::Check(check) => run_check(&check),
         Command::Replay(replay) => run_replay(&replay),
         Command::Fuzz(fuzz) => run_fuzz(&fuzz),
+        Command::Bench(bench) => bench::run(&bench),
     }
 }
 
@@ -182,7 +184,14 @@ fn shell_quote(text: &str) -> String {
 }
 
 /// `threadcheck replay MODEL 'SCHEDULE' --iterations N ...` with the non-default parameters.
-fn replay_command(model: &Model, params: &Params, schedule: &str) -> String {
+/// A schedule depends on the reductions (they change what one step is), so a non-default
+/// `--reductions` is part of the command.
+fn replay_command(
+    model: &Model,
+    params: &Params,
+    schedule: &str,
+    reductions: ReductionsChoice,
+) -> String {
     let mut command = format!(
         "threadcheck replay {} {}",
         model.name,
@@ -190,6 +199,9 @@ fn replay_command(model: &Model, params: &Params, schedule: &str) -> String {
     );
     for (name, value) in model.non_default(params) {
         command.push_str(&format!(" --{name} {value}"));
+    }
+    if reductions != ReductionsChoice::All {
+        command.push_str(&format!(" --reductions {}", reductions.name()));
     }
     command
 }
@@ -287,6 +299,12 @@ fn make_plan(args: &CheckArgs) -> Result<Plan, String> {
             ));
         }
     }
+    if engine != EngineKind::Native && args.reductions != ReductionsChoice::All {
+        return Err(format!(
+            "--reductions chooses the native engine's reductions; {} has none to turn off",
+            engine.name()
+        ));
+    }
     if engine == EngineKind::Shuttle && strategy == StrategyKind::Bounded {
         return Err(
             "shuttle has no preemption-bounded search: use --strategy exhaustive (depth-first), \
@@ -327,6 +345,8 @@ fn make_plan(args: &CheckArgs) -> Result<Plan, String> {
         max_preemptions: args.max_preemptions,
         budget,
         minimize: !args.no_minimize,
+        reductions: args.reductions.reductions(),
+        reductions_choice: args.reductions,
     })
 }
 
@@ -391,7 +411,7 @@ fn report(
         .failure
         .as_ref()
         .and_then(|f| f.schedule.as_deref())
-        .map(|s| replay_command(plan.model, &plan.params, s));
+        .map(|s| replay_command(plan.model, &plan.params, s, plan.reductions_choice));
     let ctx = crate::report::RenderContext {
         model: plan.model.name.to_string(),
         replay_command: replay.clone().unwrap_or_default(),
@@ -511,14 +531,19 @@ fn run_replay(args: &ReplayArgs) -> i32 {
         max_preemptions: None,
         budget,
         minimize: false,
+        reductions: args.reductions.reductions(),
+        reductions_choice: args.reductions,
     };
+    if engine != EngineKind::Native && args.reductions != ReductionsChoice::All {
+        return usage_error("--reductions applies to native schedules only", json);
+    }
     let schedule = args.schedule.clone();
     let label = format!("replaying {} on {}", model.name, engine.name());
     let (result, printed) = quietly(label, &args.output, |_| match engine {
         EngineKind::Shuttle => engines::ShuttleSchedule::decode(&schedule)
             .map_err(|e| UsageError(format!("bad schedule: {e}")))
             .and_then(|s| engines::replay_shuttle(model, &params, s, &budget)),
-        _ => engines::replay_native(model, &params, &schedule, &budget),
+        _ => engines::replay_native(model, &params, &schedule, &budget, plan.reductions),
     });
     match result {
         Ok(outcome) => report(
@@ -585,6 +610,9 @@ fn run_fuzz(args: &FuzzArgs) -> i32 {
             ..Budget::default()
         },
         minimize: true,
+        // The fuzzer runs the engine with every reduction (its schedules replay with them).
+        reductions: ReductionsChoice::All.reductions(),
+        reductions_choice: ReductionsChoice::All,
     };
     let program: lin::Program = match engine {
         EngineKind::Shuttle => {
