@@ -33,6 +33,8 @@
 
 pub mod engine;
 pub mod error;
+#[cfg(feature = "lin")]
+pub mod lin;
 pub mod pool;
 pub mod queue;
 pub mod report;

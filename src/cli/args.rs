@@ -73,9 +73,87 @@ pub(crate) enum Command {
     /// Re-run one schedule of a model and print its trace.
     #[command(long_about = REPLAY_ABOUT, after_long_help = REPLAY_EXAMPLES)]
     Replay(ReplayArgs),
+    /// Fuzz a model's schedules (random, PCT) until a time budget or the first failure.
+    #[command(long_about = FUZZ_ABOUT, after_long_help = FUZZ_EXAMPLES)]
+    Fuzz(FuzzArgs),
     /// Run the seed models on every engine that can run them and print a comparison table.
     #[command(long_about = BENCH_ABOUT, after_long_help = BENCH_EXAMPLES)]
     Bench(BenchArgs),
+}
+
+const FUZZ_ABOUT: &str = "\
+Fuzz a model's schedules until a time budget runs out or an execution fails.
+
+Batches of random or PCT executions run one after the other, each batch with its own seed derived
+from --seed (so one seed reproduces the whole run); `portfolio` rotates random, PCT depth 2, 3
+and 4 across batches. The progress line shows executions, distinct schedules (shuttle) and the
+rate. On the native engine a failure is then minimised: the bounded search finds a failing
+schedule with the fewest preemptions, which is printed step by step with its replay command.
+
+For models too big to explore exhaustively (`threadcheck check` would not finish), this is the
+search to run; a run that finds nothing is evidence, not a proof.";
+
+const FUZZ_EXAMPLES: &str = "\
+Examples:
+  Fuzz the producer-consumer seed for 30 seconds with the portfolio:
+    threadcheck fuzz producer-consumer
+
+  Ten seconds of PCT on shuttle, reproducible:
+    threadcheck fuzz semaphore --engine shuttle --strategy pct --time 10s --seed 7
+
+Exit codes: 0 nothing found within the budget, 1 counterexample or deadlock, 2 bad usage.";
+
+/// How `fuzz` schedules its batches.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub(crate) enum FuzzStrategyArg {
+    /// Uniformly random schedules.
+    Random,
+    /// Probabilistic concurrency testing, bug depth 3.
+    Pct,
+    /// Rotate random, PCT depth 2, 3 and 4 across batches.
+    Portfolio,
+}
+
+/// `threadcheck fuzz`.
+#[derive(Debug, Args)]
+pub(crate) struct FuzzArgs {
+    /// The model to fuzz (`threadcheck list` shows them).
+    pub model: String,
+
+    #[command(flatten)]
+    pub params: ModelParams,
+
+    /// The engine: native (default; failures are minimised and traced) or shuttle.
+    #[arg(long, value_enum, default_value_t = EngineKind::Native, help_heading = "Search")]
+    pub engine: EngineKind,
+
+    /// How schedules are chosen.
+    #[arg(long, value_enum, default_value_t = FuzzStrategyArg::Portfolio, help_heading = "Search")]
+    pub strategy: FuzzStrategyArg,
+
+    /// The time budget (30s, 2m, 1h30m, 500ms).
+    #[arg(long, default_value = "30s", value_name = "DURATION", value_parser = parse_duration, help_heading = "Search")]
+    pub time: Duration,
+
+    /// Seed of the run (default: a fresh one, printed with the result).
+    #[arg(long, value_name = "S", help_heading = "Search")]
+    pub seed: Option<u64>,
+
+    /// Executions per batch (each batch has its own seed and, with the portfolio, strategy).
+    #[arg(
+        long,
+        default_value_t = 1000,
+        value_name = "N",
+        help_heading = "Search"
+    )]
+    pub batch: u64,
+
+    /// Write the counterexample as a self-contained web page (native engine).
+    #[arg(long, value_name = "FILE", help_heading = "Output")]
+    pub html: Option<PathBuf>,
+
+    #[command(flatten)]
+    pub output: OutputArgs,
 }
 
 const BENCH_ABOUT: &str = "\

@@ -1,4 +1,4 @@
-//! The `threadcheck` command-line tool: `list`, `check` and `replay` over the seed models,
+//! The `threadcheck` command-line tool: `list`, `check`, `replay` and `fuzz` over the seed models,
 //! [`crate::models`].
 //!
 //! The binary is `src/main.rs`, which calls [`main`]. The contract (flags, exit codes, JSON
@@ -21,7 +21,8 @@ mod progress;
 use crate::engine::{Budget, Verdict};
 use crate::models::{self, Model, Params};
 use args::{
-    CheckArgs, Cli, Command, ListArgs, ModelParams, OutputArgs, ReductionsChoice, ReplayArgs,
+    CheckArgs, Cli, Command, FuzzArgs, FuzzStrategyArg, ListArgs, ModelParams, OutputArgs,
+    ReductionsChoice, ReplayArgs,
 };
 use clap::Parser;
 use engines::{EngineKind, Outcome, Plan, StrategyKind, UsageError};
@@ -75,6 +76,7 @@ where
         Command::List(list) => run_list(&list),
         Command::Check(check) => run_check(&check),
         Command::Replay(replay) => run_replay(&replay),
+        Command::Fuzz(fuzz) => run_fuzz(&fuzz),
         Command::Bench(bench) => bench::run(&bench),
     }
 }
@@ -554,6 +556,206 @@ fn run_replay(args: &ReplayArgs) -> i32 {
         ),
         Err(UsageError(e)) => usage_error(&e, json),
     }
+}
+
+/// `threadcheck fuzz`: batches of random/PCT executions ([`crate::lin::fuzz_program`]) until
+/// the time budget or the first failure; native failures minimised to the fewest preemptions.
+fn run_fuzz(args: &FuzzArgs) -> i32 {
+    use crate::lin::{self, FuzzConfig, FuzzStrategy};
+    let json = args.output.json;
+    let model = match lookup(&args.model) {
+        Ok(model) => model,
+        Err(e) => return usage_error(&e, json),
+    };
+    let params = match model_params(model, &args.params) {
+        Ok(params) => params,
+        Err(e) => return usage_error(&e, json),
+    };
+    let engine =
+        match args.engine {
+            EngineKind::Loom => return usage_error(
+                "loom has no random or pct scheduler to fuzz with: use --engine native or shuttle",
+                json,
+            ),
+            engine => engine,
+        };
+    if let Some(why) = model.unsupported_reason(engine.name()) {
+        return usage_error(why, json);
+    }
+    if args.html.is_some() && engine != EngineKind::Native {
+        return usage_error(
+            "--html draws the step trace, which only the native engine records",
+            json,
+        );
+    }
+    if args.batch == 0 {
+        return usage_error("--batch must be at least 1", json);
+    }
+    let seed = args.seed.unwrap_or_else(fresh_seed);
+    let (strategy, kind) = match args.strategy {
+        FuzzStrategyArg::Random => (FuzzStrategy::Random, StrategyKind::Random),
+        FuzzStrategyArg::Pct => (FuzzStrategy::Pct, StrategyKind::Pct),
+        FuzzStrategyArg::Portfolio => (FuzzStrategy::Portfolio, StrategyKind::Random),
+    };
+    let plan = Plan {
+        model,
+        params: params.clone(),
+        engine,
+        strategy: kind,
+        seed,
+        depth: 3,
+        max_preemptions: None,
+        budget: Budget {
+            max_time: Some(args.time),
+            ..Budget::default()
+        },
+        minimize: true,
+        // The fuzzer runs the engine with every reduction (its schedules replay with them).
+        reductions: ReductionsChoice::All.reductions(),
+        reductions_choice: ReductionsChoice::All,
+    };
+    let program: lin::Program = match engine {
+        EngineKind::Shuttle => {
+            let (body, params) = (model.bodies.shuttle, params.clone());
+            Arc::new(move || {
+                capture::new_execution();
+                body(&params)
+            })
+        }
+        _ => {
+            let (body, params) = (model.bodies.native, params.clone());
+            Arc::new(move || {
+                capture::new_execution();
+                body(&params)
+            })
+        }
+    };
+    let detail = Arc::new(std::sync::Mutex::new(String::new()));
+    let label = format!("fuzzing {} on {}", model.name, engine.name());
+    let show_progress = !args.output.quiet && std::io::stderr().is_terminal();
+    let quiet = capture::Quiet::begin(true);
+    let executions = Arc::new(AtomicU64::new(0));
+    let progress = progress::Progress::start_detailed(
+        label,
+        Arc::clone(&executions),
+        Some(Arc::clone(&detail)),
+        if show_progress {
+            quiet.real_stderr()
+        } else {
+            None
+        },
+    );
+    let mut config = FuzzConfig::new(match engine {
+        EngineKind::Shuttle => lin::Engine::Shuttle,
+        _ => lin::Engine::Native,
+    });
+    config.strategy = strategy;
+    config.time = args.time;
+    config.seed = seed;
+    config.executions_per_scenario = args.batch;
+    config.progress = Some({
+        let (executions, detail) = (Arc::clone(&executions), Arc::clone(&detail));
+        Arc::new(move |p: &lin::FuzzProgress| {
+            executions.store(p.executions, std::sync::atomic::Ordering::Relaxed);
+            if let Ok(mut d) = detail.lock() {
+                *d = fuzz_detail(p);
+            }
+        })
+    });
+    let result = lin::fuzz_program(&config, program);
+    progress.finish();
+    let printed = quiet.end();
+    let report_data = match result {
+        Ok(report) => report,
+        Err(e) => return usage_error(&engines::UsageError::from(e).0, json),
+    };
+    let p = &report_data.progress;
+    let mut notes = vec![format!(
+        "fuzzed {} batch(es) of up to {} executions ({}): {}",
+        p.scenarios,
+        args.batch,
+        match args.strategy {
+            FuzzStrategyArg::Random => "random",
+            FuzzStrategyArg::Pct => "pct depth 3",
+            FuzzStrategyArg::Portfolio => "portfolio: random, pct depth 2, 3, 4 in turn",
+        },
+        fuzz_detail(p)
+    )];
+    let failure = report_data.failure.as_ref().map(|f| {
+        // Shuttle gives no trace: the model's own panic (message, line) is the best account.
+        let first = (engine == EngineKind::Shuttle)
+            .then(capture::first_panic)
+            .flatten();
+        engines::FailureInfo {
+            message: first
+                .as_ref()
+                .map(|p| p.message.clone())
+                .unwrap_or_else(|| engines::native_message(f)),
+            location: first.and_then(|p| p.location),
+            schedule: (!f.schedule.0.is_empty()).then(|| f.schedule.to_string()),
+            preemptions: Some(f.preemptions),
+            native: (engine == EngineKind::Native).then(|| f.clone()),
+        }
+    });
+    if let Some(f) = &report_data.failure {
+        if report_data.schedule_minimal {
+            notes.push(format!(
+                "minimised: this schedule has the fewest preemptions ({}) that fail",
+                f.preemptions
+            ));
+        } else if engine == EngineKind::Shuttle {
+            notes.push(
+                "shrinking the schedule to the fewest preemptions needs the native engine"
+                    .to_string(),
+            );
+        }
+    }
+    let verdict = match report_data.failure.as_ref().map(|f| &f.kind) {
+        None if report_data.stopped.is_some() => Verdict::Inconclusive,
+        None => Verdict::Holds,
+        Some(crate::engine::FailureKind::Deadlock { .. }) => Verdict::Deadlock,
+        Some(_) => Verdict::Violated,
+    };
+    let outcome = Outcome {
+        verdict,
+        exhaustive: false,
+        executions: p.executions,
+        elapsed: p.elapsed,
+        limited_by: Some(
+            report_data
+                .stopped
+                .clone()
+                .unwrap_or_else(|| format!("fuzzing stops after {}", format_duration(args.time))),
+        ),
+        failure,
+        notes,
+    };
+    report(
+        &plan,
+        &outcome,
+        &args.output,
+        args.html.as_deref(),
+        &printed,
+        false,
+    )
+}
+
+/// `1,234 distinct schedules, 5,600 executions/s`.
+fn fuzz_detail(p: &crate::lin::FuzzProgress) -> String {
+    let mut out = String::new();
+    if let Some(d) = p.distinct_schedules {
+        out.push_str(&format!("{} distinct schedules, ", progress::thousands(d)));
+    }
+    let rate = p.rate();
+    if rate < 10.0 {
+        out.push_str(&format!("{rate:.1} executions/s"));
+    } else {
+        out.push_str(&format!(
+            "{} executions/s",
+            progress::thousands(rate.round() as u64)
+        ));
+    }
+    out
 }
 
 #[cfg(test)]

@@ -47,6 +47,17 @@ impl Progress {
         executions: Arc<AtomicU64>,
         out: Option<std::fs::File>,
     ) -> Progress {
+        Progress::start_detailed(label, executions, None, out)
+    }
+
+    /// [`Progress::start`] with a `detail` shown after the executions (the fuzzer's distinct
+    /// schedules and rate), read at each redraw.
+    pub(crate) fn start_detailed(
+        label: String,
+        executions: Arc<AtomicU64>,
+        detail: Option<Arc<std::sync::Mutex<String>>>,
+        out: Option<std::fs::File>,
+    ) -> Progress {
         let done = Arc::new(AtomicBool::new(false));
         let thread = out.map(|mut out| {
             let done = Arc::clone(&done);
@@ -66,8 +77,14 @@ impl Progress {
                     }
                     tick += 1;
                     let n = executions.load(Ordering::Relaxed);
+                    let detail = detail
+                        .as_ref()
+                        .map(|d| d.lock().map(|d| d.clone()).unwrap_or_default())
+                        .filter(|d| !d.is_empty())
+                        .map(|d| format!("{d}, "))
+                        .unwrap_or_default();
                     let line = format!(
-                        "\r\x1b[2K{} {label}: {} executions, {}",
+                        "\r\x1b[2K{} {label}: {} executions, {detail}{}",
                         spinner[tick % spinner.len()],
                         thousands(n),
                         human_duration(elapsed)

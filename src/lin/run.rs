@@ -1,0 +1,713 @@
+//! Running one scenario under an engine: the execution body (build the implementation, run the
+//! init operations, start the threads, record the history, check it), and the glue to the native
+//! engine, shuttle and OS threads.
+//!
+//! Invariants: every execution builds a fresh implementation and a fresh recorder; the first
+//! failing execution's history and problem are kept in [`Shared::failure`] and no later
+//! execution overwrites them; under shuttle a failure stops the run through the recording
+//! scheduler (no panic, so shuttle prints nothing), under the native engine it panics so that
+//! the engine reports the failing schedule and its trace.
+
+use super::checker::check_history;
+use super::history::{History, Recorder};
+use super::report::Problem;
+use super::scenario::{Scenario, Shape};
+use super::{OpOf, RetOf, Spec, Target};
+use crate::engine;
+use crate::rt::Runtime;
+use std::collections::hash_map::DefaultHasher;
+use std::collections::HashSet;
+use std::hash::{Hash, Hasher};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+
+/// Which engine runs the executions of a scenario.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Engine {
+    /// threadcheck's deterministic engine ([`crate::engine`]): exhaustive exploration of small
+    /// scenarios, random/PCT for larger ones, and schedule shrinking (fewest preemptions).
+    Native,
+    /// [shuttle](https://docs.rs/shuttle)'s random, PCT or DFS schedulers (feature `shuttle`).
+    #[cfg(any(shuttle, feature = "shuttle"))]
+    Shuttle,
+    /// Real OS threads, free-running: a stress test, no schedule control, no replay.
+    Std,
+}
+
+impl Engine {
+    /// The engine's short name (`native`, `shuttle`, `std`).
+    ///
+    /// ```
+    /// assert_eq!(threadcheck::lin::Engine::Std.name(), "std");
+    /// ```
+    pub fn name(self) -> &'static str {
+        match self {
+            Engine::Native => "native",
+            #[cfg(any(shuttle, feature = "shuttle"))]
+            Engine::Shuttle => "shuttle",
+            Engine::Std => "std",
+        }
+    }
+}
+
+/// How the executions of one scenario are scheduled.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Schedules {
+    /// Native: exhaustive when the scenario has at most [`Config::exhaustive_max_ops`]
+    /// operations, PCT (depth 3) otherwise. Shuttle: PCT (depth 3). Std: free-running.
+    Auto,
+    /// Every interleaving (native: up to equivalence; shuttle: DFS), capped by
+    /// [`Config::executions`].
+    Exhaustive,
+    /// Uniformly random schedules.
+    Random,
+    /// Probabilistic concurrency testing with bug depth `depth`.
+    Pct {
+        /// Number of priority change points + 1.
+        depth: u32,
+    },
+}
+
+/// How [`check`](super::check) generates and runs scenarios.
+///
+/// ```
+/// use threadcheck::lin::{Config, Shape};
+/// let config = Config::native()
+///     .scenarios(50)
+///     .executions(500)
+///     .shape(Shape { threads: 3, ops_per_thread: 2, init_ops: 1 })
+///     .seed(7);
+/// assert_eq!(config.scenarios, 50);
+/// ```
+#[derive(Clone, Debug)]
+pub struct Config {
+    /// The engine.
+    pub engine: Engine,
+    /// How each scenario's executions are scheduled.
+    pub schedules: Schedules,
+    /// Executions per scenario (random, PCT, std), or the cap of an exhaustive search.
+    pub executions: u64,
+    /// [`Schedules::Auto`] explores scenarios of at most this many operations exhaustively
+    /// (native engine).
+    pub exhaustive_max_ops: usize,
+    /// Scenarios to generate before declaring success.
+    pub scenarios: u32,
+    /// The size of generated scenarios.
+    pub shape: Shape,
+    /// Seed of scenario generation and of the random schedulers: the same seed, the same run.
+    pub seed: u64,
+    /// The most scenario-shrinking steps proptest may take.
+    pub max_shrink_iters: u32,
+}
+
+impl Config {
+    fn with_engine(engine: Engine, executions: u64) -> Config {
+        Config {
+            engine,
+            schedules: Schedules::Auto,
+            executions,
+            exhaustive_max_ops: 6,
+            scenarios: 100,
+            shape: Shape::default(),
+            seed: 0,
+            max_shrink_iters: 2_000,
+        }
+    }
+
+    /// The native engine: 100 scenarios, exhaustive up to 6 operations, else 2000 PCT runs.
+    ///
+    /// ```
+    /// assert_eq!(threadcheck::lin::Config::native().engine, threadcheck::lin::Engine::Native);
+    /// ```
+    pub fn native() -> Config {
+        Config::with_engine(Engine::Native, 2_000)
+    }
+
+    /// Shuttle: 100 scenarios of 300 PCT executions each.
+    ///
+    /// ```
+    /// # #[cfg(feature = "shuttle")]
+    /// assert_eq!(threadcheck::lin::Config::shuttle().executions, 300);
+    /// ```
+    #[cfg(any(shuttle, feature = "shuttle"))]
+    pub fn shuttle() -> Config {
+        Config::with_engine(Engine::Shuttle, 300)
+    }
+
+    /// OS threads: 100 scenarios of 20 free-running executions each (a stress test).
+    ///
+    /// ```
+    /// assert_eq!(threadcheck::lin::Config::std().engine.name(), "std");
+    /// ```
+    pub fn std() -> Config {
+        Config::with_engine(Engine::Std, 20)
+    }
+
+    /// Sets [`Config::scenarios`].
+    pub fn scenarios(mut self, n: u32) -> Config {
+        self.scenarios = n;
+        self
+    }
+
+    /// Sets [`Config::executions`].
+    pub fn executions(mut self, n: u64) -> Config {
+        self.executions = n;
+        self
+    }
+
+    /// Sets [`Config::shape`].
+    pub fn shape(mut self, shape: Shape) -> Config {
+        self.shape = shape;
+        self
+    }
+
+    /// Sets [`Config::seed`].
+    pub fn seed(mut self, seed: u64) -> Config {
+        self.seed = seed;
+        self
+    }
+
+    /// Sets [`Config::schedules`].
+    pub fn schedules(mut self, schedules: Schedules) -> Config {
+        self.schedules = schedules;
+        self
+    }
+}
+
+/// What one failing execution left: its history, what is wrong, and (native, shuttle) how to
+/// reproduce it.
+pub(crate) struct ExecFailure<S: Spec> {
+    pub history: History<S::Op, S::Ret>,
+    pub problem: Problem,
+    pub schedule: Option<String>,
+    pub preemptions: Option<u32>,
+    pub engine_failure: Option<engine::Failure>,
+}
+
+/// Counters of a run, accumulated over scenarios.
+#[derive(Default)]
+pub(crate) struct Stats {
+    pub executions: u64,
+    pub histories: HashSet<u64>,
+    pub schedules: HashSet<u64>,
+    /// False once some scenario was not explored exhaustively.
+    pub all_exhaustive: bool,
+}
+
+/// A failing execution's history and what is wrong with it.
+type Failed<S> = (History<<S as Spec>::Op, <S as Spec>::Ret>, Problem);
+type SpecRecorder<S> = Recorder<<S as Spec>::Op, <S as Spec>::Ret>;
+
+/// State shared between the executions of one scenario run (all on the calling OS thread under
+/// the checkers).
+struct Shared<S: Spec> {
+    failure: Mutex<Option<Failed<S>>>,
+    current: Mutex<Option<Arc<SpecRecorder<S>>>>,
+    executions: AtomicU64,
+    histories: Mutex<HashSet<u64>>,
+}
+
+impl<S: Spec> Shared<S> {
+    fn new() -> Self {
+        Shared {
+            failure: Mutex::new(None),
+            current: Mutex::new(None),
+            executions: AtomicU64::new(0),
+            histories: Mutex::new(HashSet::new()),
+        }
+    }
+
+    fn record_failure(&self, history: History<S::Op, S::Ret>, problem: Problem) {
+        let mut slot = self.failure.lock().unwrap_or_else(|e| e.into_inner());
+        if slot.is_none() {
+            *slot = Some((history, problem));
+        }
+    }
+
+    fn take_failure(&self) -> Option<Failed<S>> {
+        self.failure
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .take()
+    }
+
+    /// The history of the execution in progress (for executions the engine stopped: deadlock).
+    fn current_history(&self) -> History<S::Op, S::Ret> {
+        let current = self.current.lock().unwrap_or_else(|e| e.into_inner());
+        current.as_ref().map(|r| r.history()).unwrap_or_default()
+    }
+
+    fn drain_into(&self, stats: &mut Stats) {
+        stats.executions += self.executions.swap(0, Ordering::Relaxed);
+        let mut histories = self.histories.lock().unwrap_or_else(|e| e.into_inner());
+        stats.histories.extend(histories.drain());
+    }
+}
+
+fn panic_text(payload: &crate::rt::PanicPayload) -> String {
+    payload
+        .downcast_ref::<&'static str>()
+        .map(|s| s.to_string())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "(non-string panic payload)".to_string())
+}
+
+/// The order of invocations and responses, by thread: two executions with the same signature
+/// have the same history up to results.
+fn signature<Op, Ret>(history: &History<Op, Ret>) -> u64 {
+    let mut events: Vec<(u64, usize, bool)> = Vec::new();
+    for c in history.calls() {
+        events.push((c.invoke, c.thread, false));
+        if let Some((t, _)) = &c.response {
+            events.push((*t, c.thread, true));
+        }
+    }
+    events.sort_unstable();
+    let mut h = DefaultHasher::new();
+    for (_, thread, response) in events {
+        (thread, response).hash(&mut h);
+    }
+    h.finish()
+}
+
+/// One execution of `scenario` on runtime `R`. Returns false (after recording the failure) when
+/// the history is not linearizable or an operation panicked.
+fn execute<T: Target, R: Runtime>(
+    scenario: &Arc<Scenario<OpOf<T>>>,
+    shared: &Shared<T::Spec>,
+) -> bool {
+    let imp = Arc::new(T::new::<R>());
+    let recorder = Arc::new(Recorder::<OpOf<T>, RetOf<T>>::new());
+    *shared.current.lock().unwrap_or_else(|e| e.into_inner()) = Some(recorder.clone());
+    shared.executions.fetch_add(1, Ordering::Relaxed);
+
+    // The init operations, sequentially, on the main thread (history thread 0).
+    for op in &scenario.init {
+        let index = recorder.invoke(0, op);
+        match R::catch_unwind(|| T::call::<R>(&imp, op)) {
+            Ok(ret) => recorder.respond(index, ret),
+            Err(payload) => {
+                let problem = Problem::Panicked {
+                    thread: 0,
+                    message: panic_text(&payload),
+                };
+                shared.record_failure(recorder.history(), problem);
+                return false;
+            }
+        }
+    }
+
+    let mut handles = Vec::with_capacity(scenario.threads.len());
+    for k in 0..scenario.threads.len() {
+        let (imp, rec, scenario) = (imp.clone(), recorder.clone(), scenario.clone());
+        let spawned = crate::thread::Builder::<R>::new()
+            .name(format!("T{}", k + 1))
+            .spawn(move || -> Result<(), String> {
+                for op in &scenario.threads[k] {
+                    let index = rec.invoke(k + 1, op);
+                    let ret = R::catch_unwind(|| T::call::<R>(&imp, op));
+                    rec.respond_or_fail(index, ret.map_err(|p| panic_text(&p)))?;
+                }
+                Ok(())
+            });
+        match spawned {
+            Ok(handle) => handles.push(handle),
+            Err(e) => {
+                let problem = Problem::Engine(format!("could not start thread T{}: {e}", k + 1));
+                shared.record_failure(recorder.history(), problem);
+                return false;
+            }
+        }
+    }
+    let mut panicked = None;
+    for (k, handle) in handles.into_iter().enumerate() {
+        let outcome = handle.join().map_err(|e| e.to_string()).and_then(|r| r);
+        if let (Err(message), None) = (outcome, &panicked) {
+            panicked = Some(Problem::Panicked {
+                thread: k + 1,
+                message,
+            });
+        }
+    }
+
+    let history = recorder.history();
+    shared
+        .histories
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .insert(signature(&history));
+    if let Some(problem) = panicked {
+        shared.record_failure(history, problem);
+        return false;
+    }
+    match check_history(&T::spec(), &history) {
+        Ok(_) => true,
+        Err(why) => {
+            shared.record_failure(history, Problem::NotLinearizable(why));
+            false
+        }
+    }
+}
+
+impl<Op: Clone, Ret: Clone> Recorder<Op, Ret> {
+    /// Records the response, or leaves the call pending and passes the panic message on.
+    fn respond_or_fail(&self, index: usize, ret: Result<Ret, String>) -> Result<(), String> {
+        let ret = ret?;
+        self.respond(index, ret);
+        Ok(())
+    }
+}
+
+/// The message an execution panics with under the native engine when its history fails.
+pub(crate) const FAILED: &str = "threadcheck::lin: the history is not linearizable";
+
+/// Runs the executions of `scenario` as `config` says. `seed` varies per scenario.
+pub(crate) fn run_scenario<T: Target>(
+    scenario: &Scenario<OpOf<T>>,
+    config: &Config,
+    seed: u64,
+    stats: &mut Stats,
+) -> Option<ExecFailure<T::Spec>> {
+    let scenario = Arc::new(scenario.clone());
+    match config.engine {
+        Engine::Native => {
+            let strategy = native_strategy(config, scenario.total_ops(), seed);
+            run_native::<T>(&scenario, strategy, config.executions, stats)
+        }
+        #[cfg(any(shuttle, feature = "shuttle"))]
+        Engine::Shuttle => shuttle_run::run::<T>(&scenario, config, seed, stats),
+        Engine::Std => {
+            stats.all_exhaustive = false;
+            let shared = Shared::<T::Spec>::new();
+            for _ in 0..config.executions {
+                let ok = crate::rt::Std::catch_unwind(|| {
+                    execute::<T, crate::rt::Std>(&scenario, &shared)
+                });
+                if !matches!(ok, Ok(true)) {
+                    if let Err(payload) = ok {
+                        let problem = Problem::Panicked {
+                            thread: 0,
+                            message: panic_text(&payload),
+                        };
+                        shared.record_failure(shared.current_history(), problem);
+                    }
+                    break;
+                }
+            }
+            shared.drain_into(stats);
+            shared.take_failure().map(|(history, problem)| ExecFailure {
+                history,
+                problem,
+                schedule: None,
+                preemptions: None,
+                engine_failure: None,
+            })
+        }
+    }
+}
+
+fn native_strategy(config: &Config, ops: usize, seed: u64) -> engine::Strategy {
+    match config.schedules {
+        Schedules::Auto if ops <= config.exhaustive_max_ops => engine::Strategy::Exhaustive,
+        Schedules::Auto => engine::Strategy::Pct { depth: 3, seed },
+        Schedules::Exhaustive => engine::Strategy::Exhaustive,
+        Schedules::Random => engine::Strategy::Random { seed },
+        Schedules::Pct { depth } => engine::Strategy::Pct { depth, seed },
+    }
+}
+
+/// Runs `scenario` on the native engine with `strategy`, at most `executions` executions.
+pub(crate) fn run_native<T: Target>(
+    scenario: &Arc<Scenario<OpOf<T>>>,
+    strategy: engine::Strategy,
+    executions: u64,
+    stats: &mut Stats,
+) -> Option<ExecFailure<T::Spec>> {
+    type Native = crate::rt::Native;
+    let shared = Arc::new(Shared::<T::Spec>::new());
+    let config = engine::Config {
+        strategy,
+        budget: engine::Budget {
+            max_executions: Some(executions),
+            ..engine::Budget::default()
+        },
+        ..engine::Config::default()
+    };
+    let body = {
+        let (scenario, shared) = (scenario.clone(), shared.clone());
+        move || {
+            if !execute::<T, Native>(&scenario, &shared) {
+                panic!("{FAILED}");
+            }
+        }
+    };
+    let report = engine::check(&config, body);
+    shared.drain_into(stats);
+    let report = match report {
+        Ok(report) => report,
+        Err(e) => {
+            return Some(ExecFailure {
+                history: History::new(),
+                problem: Problem::Engine(e.to_string()),
+                schedule: None,
+                preemptions: None,
+                engine_failure: None,
+            })
+        }
+    };
+    if !report.exhaustive {
+        stats.all_exhaustive = false;
+    }
+    if report.executions == 0 && report.failure.is_none() {
+        // Nothing was checked: say so rather than pass vacuously.
+        let why = report
+            .limited_by
+            .unwrap_or_else(|| "no reason given".into());
+        return Some(ExecFailure {
+            history: History::new(),
+            problem: Problem::Engine(format!("the native engine ran no execution ({why})")),
+            schedule: None,
+            preemptions: None,
+            engine_failure: None,
+        });
+    }
+    let failure = report.failure?;
+    let (history, problem) = shared.take_failure().unwrap_or_else(|| {
+        let what = match &failure.kind {
+            engine::FailureKind::Panic { thread, message } => {
+                format!("thread {thread} panicked: {message}")
+            }
+            engine::FailureKind::Deadlock { waits } => {
+                format!("deadlock: {}", waits.join("; "))
+            }
+            engine::FailureKind::StepBound { steps } => {
+                format!("an execution exceeded {steps} steps (livelock?)")
+            }
+        };
+        (shared.current_history(), Problem::Engine(what))
+    });
+    Some(ExecFailure {
+        history,
+        problem,
+        schedule: Some(failure.schedule.to_string()),
+        preemptions: Some(failure.preemptions),
+        engine_failure: Some(failure),
+    })
+}
+
+#[cfg(any(shuttle, feature = "shuttle"))]
+pub(crate) mod shuttle_run {
+    //! Shuttle glue: a scheduler wrapper that records each execution's schedule and preemptions
+    //! and ends the run, without a panic, once an execution failed.
+
+    use super::*;
+    use shuttle::scheduler::{
+        DfsScheduler, PctScheduler, RandomScheduler, Schedule, Scheduler, Task, TaskId,
+    };
+
+    #[derive(Default)]
+    struct Log {
+        steps: Vec<Option<usize>>,
+        seed: u64,
+        preemptions: u32,
+        schedules: HashSet<u64>,
+    }
+
+    impl Log {
+        /// The schedule in threadcheck's printable shuttle form, `shuttle:SEED:STEPS` (task
+        /// numbers with run lengths, `r` for a random draw), which `threadcheck replay`
+        /// decodes.
+        fn text(&self) -> String {
+            let mut out = format!("shuttle:{:x}:", self.seed);
+            let mut i = 0;
+            while i < self.steps.len() {
+                let mut j = i;
+                while j < self.steps.len() && self.steps[j] == self.steps[i] {
+                    j += 1;
+                }
+                if i > 0 {
+                    out.push(',');
+                }
+                match self.steps[i] {
+                    Some(task) => out.push_str(&task.to_string()),
+                    None => out.push('r'),
+                }
+                if j - i > 1 {
+                    out.push_str(&format!("x{}", j - i));
+                }
+                i = j;
+            }
+            out
+        }
+    }
+
+    struct Recording<S> {
+        inner: S,
+        failed: Arc<std::sync::atomic::AtomicBool>,
+        log: Arc<Mutex<Log>>,
+    }
+
+    impl<S: Scheduler> Scheduler for Recording<S> {
+        fn new_execution(&mut self) -> Option<Schedule> {
+            if self.failed.load(Ordering::SeqCst) {
+                return None;
+            }
+            let mut log = self.log.lock().unwrap_or_else(|e| e.into_inner());
+            if !log.steps.is_empty() {
+                let mut h = DefaultHasher::new();
+                log.steps.hash(&mut h);
+                let key = h.finish();
+                log.schedules.insert(key);
+            }
+            log.steps.clear();
+            let schedule = self.inner.new_execution()?;
+            log.preemptions = 0;
+            log.seed = schedule.seed;
+            Some(schedule)
+        }
+
+        fn next_task(
+            &mut self,
+            runnable: &[&Task],
+            current: Option<TaskId>,
+            is_yielding: bool,
+        ) -> Option<TaskId> {
+            let next = self.inner.next_task(runnable, current, is_yielding)?;
+            let mut log = self.log.lock().unwrap_or_else(|e| e.into_inner());
+            if let Some(current) = current {
+                let could_continue = runnable.iter().any(|t| t.id() == current);
+                if current != next && could_continue && !is_yielding {
+                    log.preemptions += 1;
+                }
+            }
+            log.steps.push(Some(usize::from(next)));
+            Some(next)
+        }
+
+        fn next_u64(&mut self) -> u64 {
+            self.log
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .steps
+                .push(None);
+            self.inner.next_u64()
+        }
+    }
+
+    pub(crate) fn run<T: Target>(
+        scenario: &Arc<Scenario<OpOf<T>>>,
+        config: &Config,
+        seed: u64,
+        stats: &mut Stats,
+    ) -> Option<ExecFailure<T::Spec>> {
+        stats.all_exhaustive = false;
+        let inner = scheduler(config.schedules, seed, config.executions);
+        run_with::<T>(scenario, inner, stats)
+    }
+
+    fn scheduler(schedules: Schedules, seed: u64, executions: u64) -> Box<dyn Scheduler + Send> {
+        let n = usize::try_from(executions).unwrap_or(usize::MAX);
+        match schedules {
+            Schedules::Auto => Box::new(PctScheduler::new_from_seed(seed, 3, n)),
+            Schedules::Pct { depth } => {
+                Box::new(PctScheduler::new_from_seed(seed, depth as usize, n))
+            }
+            Schedules::Random => Box::new(RandomScheduler::new_from_seed(seed, n)),
+            Schedules::Exhaustive => Box::new(DfsScheduler::new(Some(n), false)),
+        }
+    }
+
+    /// A failing execution of a plain program under shuttle.
+    pub(crate) struct ProgramFailure {
+        pub message: String,
+        pub schedule: String,
+        pub preemptions: u32,
+    }
+
+    /// Runs `body` (a program instantiated on the shuttle runtime) for `executions` executions
+    /// scheduled as `schedules` says, counting executions and distinct schedules into `stats`;
+    /// stops at the first panic (an assertion or a deadlock found by shuttle).
+    pub(crate) fn run_program(
+        body: Arc<dyn Fn() + Send + Sync>,
+        schedules: Schedules,
+        seed: u64,
+        executions: u64,
+        time: Option<std::time::Duration>,
+        stats: &mut Stats,
+    ) -> Option<ProgramFailure> {
+        let failed = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let log = Arc::new(Mutex::new(Log::default()));
+        let scheduler = Recording {
+            inner: scheduler(schedules, seed, executions),
+            failed,
+            log: log.clone(),
+        };
+        let mut shuttle_config = shuttle::Config::new();
+        shuttle_config.failure_persistence = shuttle::FailurePersistence::None;
+        shuttle_config.max_time = time;
+        let runner = shuttle::Runner::new(scheduler, shuttle_config);
+        let count = Arc::new(AtomicU64::new(0));
+        let counted = {
+            let count = count.clone();
+            move || {
+                count.fetch_add(1, Ordering::Relaxed);
+                body()
+            }
+        };
+        let outcome =
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| runner.run(counted)));
+        stats.executions += count.load(Ordering::Relaxed);
+        let mut log = log.lock().unwrap_or_else(|e| e.into_inner());
+        stats.schedules.extend(log.schedules.drain());
+        let payload = outcome.err()?;
+        Some(ProgramFailure {
+            message: panic_text(&payload),
+            schedule: log.text(),
+            preemptions: log.preemptions,
+        })
+    }
+
+    fn run_with<T: Target>(
+        scenario: &Arc<Scenario<OpOf<T>>>,
+        inner: Box<dyn Scheduler + Send>,
+        stats: &mut Stats,
+    ) -> Option<ExecFailure<T::Spec>> {
+        type Shuttle = crate::rt::Shuttle;
+        let failed = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let log = Arc::new(Mutex::new(Log::default()));
+        let scheduler = Recording {
+            inner,
+            failed: failed.clone(),
+            log: log.clone(),
+        };
+        let mut shuttle_config = shuttle::Config::new();
+        shuttle_config.failure_persistence = shuttle::FailurePersistence::None;
+        let runner = shuttle::Runner::new(scheduler, shuttle_config);
+        let shared = Arc::new(Shared::<T::Spec>::new());
+        let body = {
+            let (scenario, shared, failed) = (scenario.clone(), shared.clone(), failed.clone());
+            move || {
+                if !failed.load(Ordering::SeqCst) && !execute::<T, Shuttle>(&scenario, &shared) {
+                    failed.store(true, Ordering::SeqCst);
+                }
+            }
+        };
+        // A panic escaping the body (a deadlock, found by shuttle) ends the run.
+        let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| runner.run(body)));
+        if let Err(payload) = outcome {
+            let problem = Problem::Engine(format!("shuttle: {}", panic_text(&payload)));
+            shared.record_failure(shared.current_history(), problem);
+        }
+        shared.drain_into(stats);
+        let mut log = log.lock().unwrap_or_else(|e| e.into_inner());
+        stats.schedules.extend(log.schedules.drain());
+        let (history, problem) = shared.take_failure()?;
+        Some(ExecFailure {
+            history,
+            problem,
+            schedule: Some(log.text()),
+            preemptions: Some(log.preemptions),
+            engine_failure: None,
+        })
+    }
+}

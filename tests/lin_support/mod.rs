@@ -1,0 +1,64 @@
+//! Shared assertions of the linearizability tests.
+#![allow(dead_code)]
+
+use threadcheck::lin::{self, Config, LinFailure, Problem, Target};
+
+/// Asserts that `T` passes `config` and returns how many executions ran.
+#[track_caller]
+pub fn assert_passes<T: Target>(config: &Config) -> u64 {
+    let summary = lin::assert_linearizable::<T>(config);
+    assert_eq!(summary.scenarios, u64::from(config.scenarios));
+    assert!(summary.executions >= summary.scenarios);
+    summary.executions
+}
+
+/// The seeds every broken twin is fuzzed with: the stated bounds hold for each.
+pub const SEEDS: [u64; 3] = [0, 1, 2];
+
+/// Asserts that the broken `T` is caught, with each of [`SEEDS`], within `within` scenarios,
+/// as a linearizability violation, shrunk to at most 2 threads x 2 operations, and that the
+/// report carries the history, the per-thread table and a regression test. Returns the
+/// failure found with seed 0.
+#[track_caller]
+pub fn assert_caught<T: Target>(config: &Config, within: u64) -> Box<LinFailure<T::Spec>> {
+    let mut first = None;
+    for seed in SEEDS {
+        let failure = match lin::check::<T>(&config.clone().seed(seed)) {
+            Ok(summary) => panic!("seed {seed}: the broken type was not caught: {summary:?}"),
+            Err(failure) => failure,
+        };
+        let report = failure.to_string();
+        assert!(
+            failure.scenarios_tried <= within,
+            "seed {seed}: caught only after {} scenarios (stated: {within})\n{report}",
+            failure.scenarios_tried
+        );
+        assert!(
+            matches!(failure.problem, Problem::NotLinearizable(_)),
+            "{report}"
+        );
+        assert!(
+            failure.scenario.thread_count() <= 2 && failure.scenario.max_ops_per_thread() <= 2,
+            "seed {seed}: not shrunk to 2x2:\n{report}"
+        );
+        assert!(report.contains("History"), "{report}");
+        assert!(
+            report.contains("step line"),
+            "the per-thread table:\n{report}"
+        );
+        assert!(report.contains("#[test]"), "{report}");
+        assert!(
+            report.contains("threadcheck::lin::assert_scenario"),
+            "{report}"
+        );
+        first.get_or_insert(failure);
+    }
+    first.expect("SEEDS is not empty")
+}
+
+/// Native only: the schedule was shrunk to the fewest preemptions, which is `expected`.
+#[track_caller]
+pub fn assert_fewest_preemptions<S: lin::Spec>(failure: &LinFailure<S>, expected: u32) {
+    assert!(failure.schedule_minimal, "{failure}");
+    assert_eq!(failure.preemptions, Some(expected), "{failure}");
+}

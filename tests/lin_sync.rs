@@ -1,0 +1,446 @@
+//! Linearizability of Semaphore and of Lock-based types, each with a broken twin the fuzzer
+//! must catch within a stated number of scenarios and shrink to at most 2 threads x 2
+//! operations.
+//!
+//! Engines: shuttle (PCT), std (OS threads, stress only: passing types), and the native engine
+//! (exhaustive for small scenarios, schedule shrinking; tests marked `needs the native engine`
+//! until it merges).
+#![cfg(feature = "lin")]
+
+mod lin_support;
+
+use lin_support::*;
+use threadcheck::lin::{proptest::prelude::*, Config, Spec, Target};
+use threadcheck::rt::{Access, Monitor, ObjectMeta, Op, Runtime, Wait};
+use threadcheck::sync::{Lock, Semaphore};
+
+// ---------------------------------------------------------------- Semaphore
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+struct SemSpec(usize);
+
+#[derive(Clone, Debug)]
+enum SemOp {
+    TryAcquire,
+    AcquireTimeout,
+    Release,
+    Value,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+enum SemRet {
+    Acquired(bool),
+    Released,
+    Value(usize),
+}
+
+impl Spec for SemSpec {
+    type Op = SemOp;
+    type Ret = SemRet;
+    fn apply(&mut self, op: &SemOp) -> SemRet {
+        match op {
+            SemOp::TryAcquire | SemOp::AcquireTimeout => {
+                let ok = self.0 > 0;
+                if ok {
+                    self.0 -= 1;
+                }
+                SemRet::Acquired(ok)
+            }
+            SemOp::Release => {
+                self.0 += 1;
+                SemRet::Released
+            }
+            SemOp::Value => SemRet::Value(self.0),
+        }
+    }
+}
+
+fn sem_ops() -> BoxedStrategy<SemOp> {
+    prop_oneof![
+        3 => Just(SemOp::TryAcquire),
+        1 => Just(SemOp::AcquireTimeout),
+        2 => Just(SemOp::Release),
+        1 => Just(SemOp::Value),
+    ]
+    .boxed()
+}
+
+/// `Semaphore(1)`, permits kept (forgotten) so that they stay taken.
+struct SemaphoreTarget;
+
+impl Target for SemaphoreTarget {
+    type Spec = SemSpec;
+    type Imp<R: Runtime> = Semaphore<R>;
+    fn spec() -> SemSpec {
+        SemSpec(1)
+    }
+    fn new<R: Runtime>() -> Semaphore<R> {
+        Semaphore::new(1)
+    }
+    fn call<R: Runtime>(s: &Semaphore<R>, op: &SemOp) -> SemRet {
+        match op {
+            SemOp::TryAcquire => SemRet::Acquired(s.try_acquire().map(|p| p.forget()).is_some()),
+            SemOp::AcquireTimeout => SemRet::Acquired(
+                s.acquire_timeout(std::time::Duration::from_millis(1))
+                    .map(|p| p.forget())
+                    .is_some(),
+            ),
+            SemOp::Release => {
+                s.release();
+                SemRet::Released
+            }
+            SemOp::Value => SemRet::Value(s.value()),
+        }
+    }
+    fn ops() -> BoxedStrategy<SemOp> {
+        sem_ops()
+    }
+}
+
+/// A semaphore that checks the count, then decrements it in a second step.
+struct RacySemaphore<R: Runtime>(R::Monitor<usize>);
+
+/// The broken twin of [`SemaphoreTarget`].
+struct RacySemaphoreTarget;
+
+impl Target for RacySemaphoreTarget {
+    type Spec = SemSpec;
+    type Imp<R: Runtime> = RacySemaphore<R>;
+    fn spec() -> SemSpec {
+        SemSpec(1)
+    }
+    fn new<R: Runtime>() -> RacySemaphore<R> {
+        RacySemaphore(Monitor::new(1, ObjectMeta::named("Semaphore", "racy")))
+    }
+    fn call<R: Runtime>(s: &RacySemaphore<R>, op: &SemOp) -> SemRet {
+        let read = |s: &RacySemaphore<R>| {
+            s.0.op(Op::new("read value of", Access::Read), Wait::No, |v| {
+                Some(*v)
+            })
+            .unwrap_or(0)
+        };
+        match op {
+            SemOp::TryAcquire | SemOp::AcquireTimeout => {
+                if read(s) == 0 {
+                    return SemRet::Acquired(false);
+                }
+                // BUG: another thread may take the last permit between the check and here.
+                s.0.op(Op::new("decrement", Access::Write), Wait::No, |v| {
+                    *v = v.saturating_sub(1);
+                    Some(())
+                });
+                SemRet::Acquired(true)
+            }
+            SemOp::Release => {
+                s.0.op(Op::new("release", Access::Write), Wait::No, |v| {
+                    *v += 1;
+                    Some(())
+                });
+                SemRet::Released
+            }
+            SemOp::Value => SemRet::Value(read(s)),
+        }
+    }
+    fn ops() -> BoxedStrategy<SemOp> {
+        sem_ops()
+    }
+}
+
+// ---------------------------------------------------------------- a Lock-based stack
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+struct StackSpec(Vec<u8>);
+
+#[derive(Clone, Debug)]
+enum StackOp {
+    Push(u8),
+    Pop,
+    Len,
+}
+
+impl Spec for StackSpec {
+    type Op = StackOp;
+    type Ret = Option<u8>;
+    fn apply(&mut self, op: &StackOp) -> Option<u8> {
+        match op {
+            StackOp::Push(x) => {
+                self.0.push(*x);
+                None
+            }
+            StackOp::Pop => self.0.pop(),
+            StackOp::Len => Some(self.0.len() as u8),
+        }
+    }
+}
+
+fn stack_ops() -> BoxedStrategy<StackOp> {
+    prop_oneof![
+        (0..4u8).prop_map(StackOp::Push),
+        Just(StackOp::Pop),
+        Just(StackOp::Len)
+    ]
+    .boxed()
+}
+
+/// A stack in a `Lock`: every operation is one critical section.
+struct LockStack;
+
+impl Target for LockStack {
+    type Spec = StackSpec;
+    type Imp<R: Runtime> = Lock<Vec<u8>, R>;
+    fn spec() -> StackSpec {
+        StackSpec(vec![])
+    }
+    fn new<R: Runtime>() -> Lock<Vec<u8>, R> {
+        Lock::new(vec![])
+    }
+    fn call<R: Runtime>(l: &Lock<Vec<u8>, R>, op: &StackOp) -> Option<u8> {
+        match op {
+            StackOp::Push(x) => l.with(|v| {
+                v.push(*x);
+                None
+            }),
+            StackOp::Pop => l.with(|v| v.pop()),
+            StackOp::Len => Some(l.lock().len() as u8),
+        }
+    }
+    fn ops() -> BoxedStrategy<StackOp> {
+        stack_ops()
+    }
+}
+
+/// The broken twin: `pop` reads the top in one critical section and removes it in another.
+struct PeekThenPopStack;
+
+impl Target for PeekThenPopStack {
+    type Spec = StackSpec;
+    type Imp<R: Runtime> = Lock<Vec<u8>, R>;
+    fn spec() -> StackSpec {
+        StackSpec(vec![])
+    }
+    fn new<R: Runtime>() -> Lock<Vec<u8>, R> {
+        Lock::new(vec![])
+    }
+    fn call<R: Runtime>(l: &Lock<Vec<u8>, R>, op: &StackOp) -> Option<u8> {
+        match op {
+            StackOp::Pop => {
+                let top = l.with(|v| v.last().copied());
+                // BUG: the top may have been popped (or covered) in between.
+                if top.is_some() {
+                    l.with(|v| {
+                        v.pop();
+                    });
+                }
+                top
+            }
+            _ => LockStack::call(l, op),
+        }
+    }
+    fn ops() -> BoxedStrategy<StackOp> {
+        stack_ops()
+    }
+}
+
+// ---------------------------------------------------------------- tests
+
+/// Property: Semaphore(1)'s try/timed acquire, release and value are linearizable in 100
+/// scenarios x 300 PCT schedules (shuttle).
+#[cfg(feature = "shuttle")]
+#[test]
+fn semaphore_is_linearizable_shuttle() {
+    assert_passes::<SemaphoreTarget>(&Config::shuttle().scenarios(100).executions(300));
+}
+
+/// Property: same, 50 scenarios x 20 runs on OS threads (stress).
+#[test]
+fn semaphore_is_linearizable_std() {
+    assert_passes::<SemaphoreTarget>(&Config::std().scenarios(50).executions(20));
+}
+
+/// Property: same, 100 scenarios on the native engine (exhaustive up to 6 operations).
+#[test]
+#[ignore = "needs the native engine"]
+fn semaphore_is_linearizable_native() {
+    assert_passes::<SemaphoreTarget>(&Config::native().scenarios(100));
+}
+
+/// Twin: check-then-decrement is caught within 10 scenarios (shuttle, seeds 0-2), shrunk to 2x2.
+#[cfg(feature = "shuttle")]
+#[test]
+fn racy_semaphore_is_caught_shuttle() {
+    assert_caught::<RacySemaphoreTarget>(&Config::shuttle(), 10);
+}
+
+/// Twin: caught within 10 scenarios on the native engine, shrunk to 2x2, with the fewest
+/// preemptions (1: preempt the first thread between its check and its decrement).
+#[test]
+#[ignore = "needs the native engine"]
+fn racy_semaphore_is_caught_native() {
+    let failure = assert_caught::<RacySemaphoreTarget>(&Config::native(), 10);
+    assert_fewest_preemptions(&failure, 1);
+}
+
+/// Property: a Lock-protected stack is linearizable (100 scenarios x 300 PCT schedules).
+#[cfg(feature = "shuttle")]
+#[test]
+fn lock_stack_is_linearizable_shuttle() {
+    assert_passes::<LockStack>(&Config::shuttle().scenarios(100).executions(300));
+}
+
+/// Property: same on OS threads (50 scenarios x 20 runs).
+#[test]
+fn lock_stack_is_linearizable_std() {
+    assert_passes::<LockStack>(&Config::std().scenarios(50).executions(20));
+}
+
+/// Property: same on the native engine (100 scenarios).
+#[test]
+#[ignore = "needs the native engine"]
+fn lock_stack_is_linearizable_native() {
+    assert_passes::<LockStack>(&Config::native().scenarios(100));
+}
+
+/// Twin: peek-then-pop in two critical sections is caught within 30 scenarios (shuttle, seeds
+/// 0-2), shrunk to 2x2.
+#[cfg(feature = "shuttle")]
+#[test]
+fn peek_then_pop_is_caught_shuttle() {
+    assert_caught::<PeekThenPopStack>(&Config::shuttle(), 30);
+}
+
+/// Twin: same on the native engine, with the fewest preemptions (1).
+#[test]
+#[ignore = "needs the native engine"]
+fn peek_then_pop_is_caught_native() {
+    let failure = assert_caught::<PeekThenPopStack>(&Config::native(), 30);
+    assert_fewest_preemptions(&failure, 1);
+}
+
+// ---------------------------------------------------------------- regression test, fuzzing
+
+/// Property: the regression test the report prints compiles and re-finds the bug (pasted
+/// verbatim from the report of `peek_then_pop_is_caught_shuttle`).
+#[cfg(feature = "shuttle")]
+#[test]
+#[should_panic(expected = "PeekThenPopStack is not linearizable")]
+fn lin_regression() {
+    #[allow(unused_imports)]
+    use crate::StackOp::*;
+    let scenario: threadcheck::lin::Scenario<crate::StackOp> = threadcheck::lin::Scenario {
+        init: vec![],
+        threads: vec![vec![Push(0), Pop], vec![Pop]],
+    };
+    threadcheck::lin::assert_scenario::<crate::PeekThenPopStack>(
+        &scenario,
+        &threadcheck::lin::Config::shuttle(),
+    );
+}
+
+/// Property: the same scenario passes on the correct stack (the regression test can fail).
+#[cfg(feature = "shuttle")]
+#[test]
+fn lin_regression_passes_on_the_correct_stack() {
+    let scenario = threadcheck::lin::Scenario {
+        init: vec![],
+        threads: vec![vec![StackOp::Push(0), StackOp::Pop], vec![StackOp::Pop]],
+    };
+    let summary = threadcheck::lin::assert_scenario::<LockStack>(&scenario, &Config::shuttle());
+    assert_eq!(summary.executions, 300);
+}
+
+#[cfg(feature = "shuttle")]
+fn fuzz_config(engine: threadcheck::lin::Engine, seconds: u64) -> threadcheck::lin::FuzzConfig {
+    let mut config = threadcheck::lin::FuzzConfig::new(engine);
+    config.time = std::time::Duration::from_secs(seconds);
+    config
+}
+
+/// Property: `fuzz` stops at the first failure, long before its 60 s budget, and reports it
+/// shrunk to 2x2 with counters.
+#[cfg(feature = "shuttle")]
+#[test]
+fn fuzz_finds_the_racy_semaphore() {
+    let config = fuzz_config(threadcheck::lin::Engine::Shuttle, 60);
+    let report = threadcheck::lin::fuzz::<RacySemaphoreTarget>(&config);
+    let failure = report.failure.expect("the fuzzer finds the race");
+    assert!(failure.scenario.thread_count() <= 2 && failure.scenario.max_ops_per_thread() <= 2);
+    assert!(report.progress.executions > 0);
+    assert!(report.progress.distinct_schedules.is_some_and(|d| d > 0));
+}
+
+/// Property: on a correct type `fuzz` runs until its budget (1 s), calls the progress callback
+/// with growing counters, and sees many distinct schedules.
+#[cfg(feature = "shuttle")]
+#[test]
+fn fuzz_runs_until_the_budget_on_a_correct_type() {
+    use std::sync::{Arc, Mutex};
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let mut config = fuzz_config(threadcheck::lin::Engine::Shuttle, 1);
+    let sink = seen.clone();
+    config.progress = Some(Arc::new(move |p| sink.lock().unwrap().push(*p)));
+    let report = threadcheck::lin::fuzz::<SemaphoreTarget>(&config);
+    assert!(report.failure.is_none(), "{}", report.failure.unwrap());
+    let seen = seen.lock().unwrap();
+    assert!(seen.len() >= 2, "progress reported {} times", seen.len());
+    assert!(seen.windows(2).all(|w| w[0].executions <= w[1].executions));
+    assert_eq!(seen.last().unwrap().executions, report.progress.executions);
+    assert!(report.progress.distinct_schedules.unwrap() > 10);
+    assert!(report.progress.scenarios > 1);
+}
+
+/// A program with a lost update: two threads increment a `Var` without a lock.
+fn lost_update<R: Runtime>() {
+    use std::sync::Arc;
+    use threadcheck::sync::Var;
+    let counter = Arc::new(Var::<u32, R>::new(0));
+    let c2 = counter.clone();
+    let t = threadcheck::thread::Builder::<R>::new()
+        .spawn(move || c2.set(c2.get() + 1))
+        .unwrap();
+    counter.set(counter.get() + 1);
+    t.join().unwrap();
+    assert_eq!(counter.get(), 2, "lost update");
+}
+
+/// Property: `fuzz_program` (what `threadcheck fuzz MODEL` runs) finds a lost update under
+/// shuttle well within its 60 s budget, with a schedule.
+#[cfg(feature = "shuttle")]
+#[test]
+fn fuzz_program_finds_a_lost_update_shuttle() {
+    let config = fuzz_config(threadcheck::lin::Engine::Shuttle, 60);
+    let report = threadcheck::lin::fuzz_program(
+        &config,
+        std::sync::Arc::new(lost_update::<threadcheck::rt::Shuttle>),
+    )
+    .unwrap();
+    let failure = report.failure.expect("found");
+    assert!(format!("{:?}", failure.kind).contains("lost update"));
+    assert!(failure.schedule.0.starts_with("shuttle:"));
+}
+
+/// Property: same on the native engine, with the fewest preemptions (1).
+#[test]
+#[ignore = "needs the native engine"]
+fn fuzz_program_finds_a_lost_update_native() {
+    let mut config = threadcheck::lin::FuzzConfig::new(threadcheck::lin::Engine::Native);
+    config.time = std::time::Duration::from_secs(60);
+    let report = threadcheck::lin::fuzz_program(
+        &config,
+        std::sync::Arc::new(lost_update::<threadcheck::rt::Native>),
+    )
+    .unwrap();
+    let failure = report.failure.expect("found");
+    assert!(report.schedule_minimal);
+    assert_eq!(failure.preemptions, 1);
+}
+
+/// Property: `fuzz` on the native engine finds the racy semaphore and shrinks its schedule.
+#[test]
+#[ignore = "needs the native engine"]
+fn fuzz_finds_the_racy_semaphore_native() {
+    let mut config = threadcheck::lin::FuzzConfig::new(threadcheck::lin::Engine::Native);
+    config.time = std::time::Duration::from_secs(60);
+    let report = threadcheck::lin::fuzz::<RacySemaphoreTarget>(&config);
+    let failure = report.failure.expect("found");
+    assert_fewest_preemptions(&failure, 1);
+}
