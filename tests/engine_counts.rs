@@ -95,7 +95,10 @@ fn impure_capture_free_section_is_demoted() {
         // The lock protects a handle to a shared variable: `|v| v.set(v.get() + 1)` is
         // capture-free and returns (), but its steps are visible and race with `peek`.
         let shared = Arc::new(Var::<u32, Native>::named("x", 0));
-        let lock = Arc::new(Lock::<Arc<Var<u32, Native>>, Native>::named("l", shared.clone()));
+        let lock = Arc::new(Lock::<Arc<Var<u32, Native>>, Native>::named(
+            "l",
+            shared.clone(),
+        ));
         let workers: Vec<_> = (0..2)
             .map(|_| {
                 let lock = lock.clone();
@@ -117,8 +120,15 @@ fn impure_capture_free_section_is_demoted() {
 #[test]
 fn seed_scenarios_at_full_size() {
     let started = std::time::Instant::now();
-    let r = exhaustive(Reductions::default(), locked_counter::<Native>(2, 100_000, false));
-    eprintln!("locked 2x100000: {} executions, {:?}", r.executions, started.elapsed());
+    let r = exhaustive(
+        Reductions::default(),
+        locked_counter::<Native>(2, 100_000, false),
+    );
+    eprintln!(
+        "locked 2x100000: {} executions, {:?}",
+        r.executions,
+        started.elapsed()
+    );
     assert_eq!(r.verdict, Verdict::Holds);
     assert!(r.exhaustive);
 
@@ -130,7 +140,11 @@ fn seed_scenarios_at_full_size() {
         ..Config::default()
     };
     let r = check(&config, unlocked_counter::<Native>(100_000)).unwrap();
-    eprintln!("unlocked 2x100000 bounded: {} executions, {:?}", r.executions, started.elapsed());
+    eprintln!(
+        "unlocked 2x100000 bounded: {} executions, {:?}",
+        r.executions,
+        started.elapsed()
+    );
     assert_eq!(r.verdict, Verdict::Violated);
     assert_eq!(r.failure.unwrap().preemptions, 1);
 
@@ -138,7 +152,11 @@ fn seed_scenarios_at_full_size() {
     // docs/engine.md); the test runs three, the shape of the seed at a size fit for CI.
     let started = std::time::Instant::now();
     let r = exhaustive(Reductions::default(), semaphore_limit::<Native>(3));
-    eprintln!("semaphore 3 workers: {} executions, {:?}", r.executions, started.elapsed());
+    eprintln!(
+        "semaphore 3 workers: {} executions, {:?}",
+        r.executions,
+        started.elapsed()
+    );
     assert_eq!(r.verdict, Verdict::Holds);
     assert!(r.exhaustive);
 }

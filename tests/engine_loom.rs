@@ -36,7 +36,9 @@ fn loom_verdict(body: impl Fn() + Send + Sync + 'static) -> Verdict {
     match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| loom::model(body))) {
         Ok(()) => Verdict::Holds,
         Err(_) => {
-            let msg = FIRST_PANIC.with(|f| f.borrow_mut().take()).unwrap_or_default();
+            let msg = FIRST_PANIC
+                .with(|f| f.borrow_mut().take())
+                .unwrap_or_default();
             if msg.contains("deadlock") {
                 Verdict::Deadlock
             } else {
@@ -62,22 +64,43 @@ fn semaphore_mutex_agrees() {
 /// Property: the locked counter (N=2) holds for both engines.
 #[test]
 fn locked_counter_agrees() {
-    assert_eq!(loom_verdict(locked_counter::<Loom>(2, 2, false)), Verdict::Holds);
-    assert_eq!(native_verdict(locked_counter::<Native>(2, 2, false)), Verdict::Holds);
+    assert_eq!(
+        loom_verdict(locked_counter::<Loom>(2, 2, false)),
+        Verdict::Holds
+    );
+    assert_eq!(
+        native_verdict(locked_counter::<Native>(2, 2, false)),
+        Verdict::Holds
+    );
 }
 
 /// Twin: the unlocked counter (N=1) loses an update for both engines.
 #[test]
 fn unlocked_counter_agrees() {
     assert_eq!(loom_verdict(unlocked_counter::<Loom>(1)), Verdict::Violated);
-    assert_eq!(native_verdict(unlocked_counter::<Native>(1)), Verdict::Violated);
+    assert_eq!(
+        native_verdict(unlocked_counter::<Native>(1)),
+        Verdict::Violated
+    );
 }
 
 /// Twin: the lock-order deadlock is found by both engines; the consistent order is not.
 #[test]
 fn lock_order_agrees() {
-    assert_eq!(loom_verdict(lock_order_deadlock::<Loom>()), Verdict::Deadlock);
-    assert_eq!(native_verdict(lock_order_deadlock::<Native>()), Verdict::Deadlock);
-    assert_eq!(loom_verdict(lock_order_consistent::<Loom>()), Verdict::Holds);
-    assert_eq!(native_verdict(lock_order_consistent::<Native>()), Verdict::Holds);
+    assert_eq!(
+        loom_verdict(lock_order_deadlock::<Loom>()),
+        Verdict::Deadlock
+    );
+    assert_eq!(
+        native_verdict(lock_order_deadlock::<Native>()),
+        Verdict::Deadlock
+    );
+    assert_eq!(
+        loom_verdict(lock_order_consistent::<Loom>()),
+        Verdict::Holds
+    );
+    assert_eq!(
+        native_verdict(lock_order_consistent::<Native>()),
+        Verdict::Holds
+    );
 }

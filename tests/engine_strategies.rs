@@ -78,7 +78,10 @@ fn every_strategy_finds_the_broken_semaphore() {
             run(strategy.clone(), broken_semaphore::<Native>(3))
         };
         assert_eq!(r.verdict, Verdict::Violated, "{strategy:?}");
-        assert!(panic_message(&r).contains("3 threads inside"), "{strategy:?}");
+        assert!(
+            panic_message(&r).contains("3 threads inside"),
+            "{strategy:?}"
+        );
     }
 }
 
@@ -102,7 +105,10 @@ fn every_strategy_finds_the_lock_order_deadlock() {
             text.contains("Thread-2 waits for Lock a, held by Thread-1"),
             "{strategy:?}: {text}"
         );
-        assert!(text.contains("MainThread waits for Thread Thread-1 (join)"), "{text}");
+        assert!(
+            text.contains("MainThread waits for Thread Thread-1 (join)"),
+            "{text}"
+        );
     }
 }
 
@@ -116,9 +122,18 @@ fn correct_programs_hold_under_every_strategy() {
     };
     for strategy in strategies {
         for (name, r) in [
-            ("counter", run(strategy.clone(), locked_counter::<Native>(2, 3, false))),
-            ("semaphore", run(strategy.clone(), semaphore_limit::<Native>(3))),
-            ("locks", run(strategy.clone(), lock_order_consistent::<Native>())),
+            (
+                "counter",
+                run(strategy.clone(), locked_counter::<Native>(2, 3, false)),
+            ),
+            (
+                "semaphore",
+                run(strategy.clone(), semaphore_limit::<Native>(3)),
+            ),
+            (
+                "locks",
+                run(strategy.clone(), lock_order_consistent::<Native>()),
+            ),
         ] {
             assert_eq!(r.verdict, Verdict::Holds, "{strategy:?} {name}");
             assert_eq!(r.limited_by.is_none(), r.exhaustive, "{strategy:?} {name}");
@@ -180,7 +195,11 @@ fn counterexample_replays_to_the_same_failure_and_trace() {
         .expect("a write step");
     assert_eq!(write.object, "Var counter");
     assert_eq!(write.detail.as_deref(), Some("<- 1"));
-    assert!(write.file.ends_with("engine_common/mod.rs"), "{}", write.file);
+    assert!(
+        write.file.ends_with("engine_common/mod.rs"),
+        "{}",
+        write.file
+    );
     assert!(write.line > 0);
     let last = trace.steps.last().unwrap();
     assert_eq!(last.action, "panic");
@@ -232,7 +251,14 @@ fn corrupted_or_mismatched_schedules_are_refused() {
     )
     .unwrap_err();
     assert!(matches!(err, EngineError::ReplayDiverged(_)), "{err}");
-    for bad in ["", "v1", "v1_x_00000000_0x1a", "v1_1_0000000g_0x1a", "v1_2_00000000_0x1a", "0x1a"] {
+    for bad in [
+        "",
+        "v1",
+        "v1_x_00000000_0x1a",
+        "v1_1_0000000g_0x1a",
+        "v1_2_00000000_0x1a",
+        "0x1a",
+    ] {
         assert!(
             matches!(Schedule::parse(bad), Err(EngineError::BadSchedule(_))),
             "{bad:?}"
@@ -289,7 +315,11 @@ fn spinning_forever_hits_the_step_bound() {
         assert_eq!(f.kind, FailureKind::StepBound { steps: 10_000 });
         // The long trace is abridged but keeps its end.
         assert!(f.trace.steps.len() < 2_000);
-        assert!(f.trace.steps.iter().any(|s| s.action.contains("steps omitted")));
+        assert!(f
+            .trace
+            .steps
+            .iter()
+            .any(|s| s.action.contains("steps omitted")));
     }
 }
 
@@ -331,7 +361,10 @@ fn panic_in_a_joined_thread_is_explained() {
         panic!("{:?}", f.kind)
     };
     assert_eq!(thread, "MainThread");
-    assert!(message.contains("Thread-1 panicked: worker gave up"), "{message}");
+    assert!(
+        message.contains("Thread-1 panicked: worker gave up"),
+        "{message}"
+    );
 }
 
 /// Property: daemon threads are abandoned when main and the non-daemon threads are done; a
@@ -358,7 +391,10 @@ fn daemon_threads_are_abandoned() {
     let FailureKind::Deadlock { waits } = r.failure.unwrap().kind else {
         panic!()
     };
-    assert!(waits[0].contains("Thread-1 waits for Lock gate, held by MainThread"), "{waits:?}");
+    assert!(
+        waits[0].contains("Thread-1 waits for Lock gate, held by MainThread"),
+        "{waits:?}"
+    );
 }
 
 /// Property: a budget stops an exhaustive search and the report says it is not a proof.
@@ -388,5 +424,8 @@ fn native_outside_check_panics_clearly() {
     })
     .unwrap_err();
     let msg = err.downcast_ref::<String>().cloned().unwrap_or_default();
-    assert!(msg.contains("outside `threadcheck::engine::check`"), "{msg}");
+    assert!(
+        msg.contains("outside `threadcheck::engine::check`"),
+        "{msg}"
+    );
 }

@@ -10,7 +10,11 @@ use threadcheck::thread::{Builder, JoinHandle};
 
 /// The seed's locked counter: main starts `threads` threads, each doing `n` times
 /// `with counter_lock: counter += 1`, joins them and checks the total.
-pub fn locked_counter<R: Runtime>(threads: usize, n: usize, daemon: bool) -> impl Fn() + Send + Sync {
+pub fn locked_counter<R: Runtime>(
+    threads: usize,
+    n: usize,
+    daemon: bool,
+) -> impl Fn() + Send + Sync {
     move || {
         let counter = Arc::new(Lock::<usize, R>::named("counter_lock", 0));
         let workers: Vec<_> = (0..threads)
