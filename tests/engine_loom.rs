@@ -5,18 +5,39 @@
 mod engine_common;
 
 use engine_common::*;
+use std::cell::RefCell;
+use std::sync::Once;
 use threadcheck::engine::{check, Config, Verdict};
 use threadcheck::rt::{Loom, Native};
 
+thread_local! {
+    static FIRST_PANIC: RefCell<Option<String>> = const { RefCell::new(None) };
+}
+
+/// Remembers the first panic message on this thread (loom reports a deadlock with a panic that
+/// is followed by a second one while it unwinds).
+fn remember_first_panic() {
+    static ONCE: Once = Once::new();
+    ONCE.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            FIRST_PANIC.with(|f| {
+                f.borrow_mut().get_or_insert_with(|| info.to_string());
+            });
+            previous(info);
+        }));
+    });
+}
+
 /// Loom's verdict: `Holds` when the model passes, otherwise whether it deadlocked or panicked.
 fn loom_verdict(body: impl Fn() + Send + Sync + 'static) -> Verdict {
+    remember_first_panic();
+    FIRST_PANIC.with(|f| f.borrow_mut().take());
     match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| loom::model(body))) {
         Ok(()) => Verdict::Holds,
-        Err(payload) => {
-            let msg = payload
-                .downcast_ref::<String>()
-                .cloned()
-                .or_else(|| payload.downcast_ref::<&str>().map(|s| s.to_string()))
+        Err(_) => {
+            let msg = FIRST_PANIC
+                .with(|f| f.borrow_mut().take())
                 .unwrap_or_default();
             if msg.contains("deadlock") {
                 Verdict::Deadlock

@@ -161,6 +161,7 @@ impl Strategy for Dpor {
             let t = node.chosen as usize;
             let preemption = ctl.prev().is_some_and(|p| p != t) && node.prev_enabled;
             let hash = node.hash;
+            ctl.mark_blocked(node.blocked);
             if ctl.try_run(t, preemption) == Attempt::Blocked
                 || ctl.choices().last().map(|c| c.hash) != Some(hash)
             {
@@ -174,6 +175,7 @@ impl Strategy for Dpor {
         }
         if i + 1 == self.replay_len {
             // The new branch: try the chosen thread, or another one left to explore here.
+            ctl.mark_blocked(self.nodes[i].blocked);
             loop {
                 let node = &self.nodes[i];
                 let t = node.chosen as usize;
@@ -274,8 +276,29 @@ impl Strategy for Dpor {
         }
     }
 
-    fn end_execution(&mut self, exec: &Exec, _: &[Choice], _: &End) {
+    fn end_execution(&mut self, exec: &Exec, _: &[Choice], end: &End) {
         let from = self.replay_len.saturating_sub(1) as u32;
+        if std::env::var_os("THREADCHECK_DPOR_DEBUG").is_some() {
+            let steps: Vec<String> = exec
+                .events
+                .iter()
+                .enumerate()
+                .map(|(i, e)| {
+                    let n = self.nodes.get(i);
+                    format!(
+                        "{i}:T{} {} {} sl={:b} bt={:b} bl={:b}",
+                        e.thread,
+                        e.action,
+                        exec.object_name(e.obj),
+                        n.map(|n| n.sleep).unwrap_or(0),
+                        n.map(|n| n.backtrack).unwrap_or(0),
+                        n.map(|n| n.blocked).unwrap_or(0)
+                    )
+                })
+                .collect();
+            eprintln!("--- from {from} end {end:?}\n  {}", steps.join("\n  "));
+            eprintln!("  races {:?}", exec.races);
+        }
         for &(e, j) in &exec.races {
             if j < from || e as usize >= self.nodes.len() {
                 continue;

@@ -420,6 +420,24 @@ impl Ctl<'_> {
         }
     }
 
+    /// Records that the threads in `set` are blocked now (known from an earlier run of the same
+    /// prefix: the program is deterministic).
+    pub(crate) fn mark_blocked(&mut self, set: TSet) {
+        if set == 0 {
+            return;
+        }
+        let mut e = self.runner.exec.borrow_mut();
+        for t in super::exec::members(set) {
+            let Some(op) = e.threads.get(t).and_then(|th| th.pending) else {
+                continue;
+            };
+            if op.obj != NO_OBJ {
+                let version = e.objects[op.obj as usize].version;
+                e.threads[t].blocked_at = Some(version);
+            }
+        }
+    }
+
     /// Attempts thread `t`'s pending operation; `preemption` marks the step in the trace.
     pub(crate) fn try_run(&mut self, t: usize, preemption: bool) -> Attempt {
         let hash = {
