@@ -225,8 +225,10 @@ impl Strategy for Dpor {
         // Continue the previous thread, else the next one round-robin.
         let n = ctl.exec().threads.len();
         let start = prev.map(|p| if yielded { p + 1 } else { p }).unwrap_or(0);
+        // The previous thread could continue if it is runnable (a candidate, or asleep): then
+        // running another thread here is a preemption. A blocked attempt below clears it.
         let mut prev_enabled = match prev {
-            Some(p) => !yielded && sleep & bit(p) != 0,
+            Some(p) => !yielded && (sleep | cands) & bit(p) != 0,
             None => false,
         };
         let mut blocked: TSet = live & !cands;
