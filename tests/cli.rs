@@ -593,7 +593,6 @@ fn help_documents_examples_and_exit_codes() {
 
 /// Property (native): the seed's counter-locked (2 x 100000) is proved, exit 0.
 #[test]
-#[ignore = "needs the native engine"]
 fn native_proves_counter_locked_seed() {
     let o = threadcheck(&["check", "counter-locked"]);
     assert_eq!(code(&o), 0, "{}{}", stdout(&o), stderr(&o));
@@ -603,7 +602,6 @@ fn native_proves_counter_locked_seed() {
 /// Property (native): counter-unlocked prints a one-preemption counterexample whose replay
 /// command reproduces it.
 #[test]
-#[ignore = "needs the native engine"]
 fn native_counterexample_and_replay() {
     let o = threadcheck(&["check", "counter-unlocked", "--iterations", "3", "--json"]);
     assert_eq!(code(&o), 1, "{}{}", stdout(&o), stderr(&o));
@@ -619,7 +617,6 @@ fn native_counterexample_and_replay() {
 /// Property (native): semaphore holds with the seed's 5 workers; deadlock exits 1; daemon
 /// holds; --html writes a page.
 #[test]
-#[ignore = "needs the native engine"]
 fn native_seed_models() {
     assert_eq!(code(&threadcheck(&["check", "semaphore"])), 0);
     assert_eq!(code(&threadcheck(&["check", "daemon"])), 0);
@@ -636,7 +633,6 @@ fn native_seed_models() {
 /// producer's and consumer's columns and the consumer's `empty` check on `Queue q`, exit 1;
 /// pool-map and timer-cancel are proved with the seed's parameters, exit 0.
 #[test]
-#[ignore = "needs the native engine"]
 fn native_queue_pool_timer_models() {
     let o = threadcheck(&["check", "producer-consumer"]);
     assert_eq!(code(&o), 1, "{}{}", stdout(&o), stderr(&o));

@@ -100,7 +100,6 @@ fn fuzz_refuses_misuse() {
 /// Property: on the native engine the lost update is found and minimised (exit 1, one
 /// preemption).
 #[test]
-#[ignore = "needs the native engine"]
 fn fuzz_finds_the_lost_update_native() {
     let out = threadcheck(&[
         "fuzz",

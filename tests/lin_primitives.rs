@@ -49,7 +49,6 @@ macro_rules! lin_tests {
 
             /// Property: linearizable (native engine, 100 scenarios).
             #[test]
-            #[ignore = "needs the native engine"]
             fn linearizable_native() {
                 assert_passes::<$good>(&Config::native().scenarios(100));
             }
@@ -63,7 +62,6 @@ macro_rules! lin_tests {
 
             /// Twin: caught on the native engine with the fewest preemptions (1).
             #[test]
-            #[ignore = "needs the native engine"]
             fn twin_caught_native() {
                 let failure = assert_caught::<$broken>(&Config::native(), $within);
                 assert_fewest_preemptions(&failure, 1);

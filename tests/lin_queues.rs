@@ -289,7 +289,6 @@ macro_rules! queue_tests {
 
             /// Property: the queue is linearizable (native engine, 100 scenarios).
             #[test]
-            #[ignore = "needs the native engine"]
             fn linearizable_native() {
                 assert_passes::<$good>(&Config::native().scenarios(100));
             }
@@ -303,7 +302,6 @@ macro_rules! queue_tests {
 
             /// Twin: caught on the native engine with the fewest preemptions (1).
             #[test]
-            #[ignore = "needs the native engine"]
             fn twin_caught_native() {
                 let failure = assert_caught::<$broken>(&Config::native(), $within);
                 assert_fewest_preemptions(&failure, 1);

@@ -259,7 +259,6 @@ fn semaphore_is_linearizable_std() {
 
 /// Property: same, 100 scenarios on the native engine (exhaustive up to 6 operations).
 #[test]
-#[ignore = "needs the native engine"]
 fn semaphore_is_linearizable_native() {
     assert_passes::<SemaphoreTarget>(&Config::native().scenarios(100));
 }
@@ -274,7 +273,6 @@ fn racy_semaphore_is_caught_shuttle() {
 /// Twin: caught within 10 scenarios on the native engine, shrunk to 2x2, with the fewest
 /// preemptions (1: preempt the first thread between its check and its decrement).
 #[test]
-#[ignore = "needs the native engine"]
 fn racy_semaphore_is_caught_native() {
     let failure = assert_caught::<RacySemaphoreTarget>(&Config::native(), 10);
     assert_fewest_preemptions(&failure, 1);
@@ -295,7 +293,6 @@ fn lock_stack_is_linearizable_std() {
 
 /// Property: same on the native engine (100 scenarios).
 #[test]
-#[ignore = "needs the native engine"]
 fn lock_stack_is_linearizable_native() {
     assert_passes::<LockStack>(&Config::native().scenarios(100));
 }
@@ -310,7 +307,6 @@ fn peek_then_pop_is_caught_shuttle() {
 
 /// Twin: same on the native engine, with the fewest preemptions (1).
 #[test]
-#[ignore = "needs the native engine"]
 fn peek_then_pop_is_caught_native() {
     let failure = assert_caught::<PeekThenPopStack>(&Config::native(), 30);
     assert_fewest_preemptions(&failure, 1);
@@ -420,7 +416,6 @@ fn fuzz_program_finds_a_lost_update_shuttle() {
 
 /// Property: same on the native engine, with the fewest preemptions (1).
 #[test]
-#[ignore = "needs the native engine"]
 fn fuzz_program_finds_a_lost_update_native() {
     let mut config = threadcheck::lin::FuzzConfig::new(threadcheck::lin::Engine::Native);
     config.time = std::time::Duration::from_secs(60);
@@ -436,7 +431,6 @@ fn fuzz_program_finds_a_lost_update_native() {
 
 /// Property: `fuzz` on the native engine finds the racy semaphore and shrinks its schedule.
 #[test]
-#[ignore = "needs the native engine"]
 fn fuzz_finds_the_racy_semaphore_native() {
     let mut config = threadcheck::lin::FuzzConfig::new(threadcheck::lin::Engine::Native);
     config.time = std::time::Duration::from_secs(60);

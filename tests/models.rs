@@ -714,7 +714,6 @@ fn native_verdict(name: &str, values: &[(&str, u64)]) -> engine::Report {
 /// Property (native): every model gets its expected verdict with the seed's parameters, and a
 /// "holds" is exhaustive (a proof).
 #[test]
-#[ignore = "needs the native engine"]
 fn every_model_gets_its_expected_verdict_on_native() {
     for m in models::all() {
         let report = native_verdict(m.name, &[]);
@@ -730,7 +729,6 @@ fn every_model_gets_its_expected_verdict_on_native() {
 /// Property (native): the lost update of counter-unlocked has a one-preemption counterexample
 /// whose trace reads and writes `Var counter`.
 #[test]
-#[ignore = "needs the native engine"]
 fn counter_unlocked_minimal_counterexample_on_native() {
     let body = model("counter-unlocked").bodies.native;
     let p = params("counter-unlocked", &[("iterations", 3)]);
@@ -752,7 +750,6 @@ fn counter_unlocked_minimal_counterexample_on_native() {
 
 /// Property (native): the deadlock names both locks.
 #[test]
-#[ignore = "needs the native engine"]
 fn deadlock_names_the_cycle_on_native() {
     let report = native_verdict("deadlock", &[]);
     assert_eq!(report.verdict, Verdict::Deadlock);
@@ -769,7 +766,6 @@ fn deadlock_names_the_cycle_on_native() {
 /// consumer simply runs before the producer), and its trace shows the consumer's `empty` check
 /// on `Queue q`.
 #[test]
-#[ignore = "needs the native engine"]
 fn producer_consumer_counterexample_on_native() {
     let body = model("producer-consumer").bodies.native;
     let p = params("producer-consumer", &[]);
@@ -792,7 +788,6 @@ fn producer_consumer_counterexample_on_native() {
 /// Property (native): timer-cancel is proved, and both outcomes (cancel in time, cancel too
 /// late) occur in the exhaustive search.
 #[test]
-#[ignore = "needs the native engine"]
 fn timer_cancel_both_outcomes_on_native() {
     let body = model("timer-cancel").bodies.native;
     let p = params("timer-cancel", &[]);

@@ -10,7 +10,7 @@
 //! pairwise inequivalent (sleep sets); every Mazurkiewicz trace is represented by one of them
 //! (source sets). Executions where every enabled thread sleeps are abandoned and counted apart.
 
-use super::exec::{bit, members, Class, Exec, TSet, NO_OBJ};
+use super::exec::{bit, members, Class, Exec, TSet, NO_EVENT, NO_OBJ};
 use super::run::{Attempt, Choice, Ctl, Decision, End, Strategy};
 
 #[derive(Clone, Debug)]
@@ -305,15 +305,24 @@ impl Strategy for Dpor {
             if j < from || e as usize >= self.nodes.len() {
                 continue;
             }
-            let q = exec.events[j as usize].thread as usize;
-            // Reverse the race; if `q` may not have been enabled before `e` (e enabled it, as a
-            // release enables an acquisition), also reverse with the earlier steps on the object,
-            // back to the last one before which `q` was enabled (the last co-enabled one).
+            let ej = exec.events[j as usize];
+            let q = ej.thread as usize;
+            // Reverse the race. If `e'` may have been disabled before `e` (`e` enabled it, as a
+            // release enables an acquisition), also reverse with the earlier steps on the
+            // object, back to the last one before which `e'` was enabled (the last co-enabled
+            // one). What is known about `q` at a node is about its pending operation there,
+            // which is `e'` only if `q` did nothing in between.
             let mut cur = e;
             loop {
                 let node = &self.nodes[cur as usize];
-                let blocked = node.blocked & bit(q) != 0;
-                let enabled = node.enabled & bit(q) != 0;
+                let pending_is_ej = ej.before == NO_EVENT || ej.before < cur;
+                let (blocked, enabled) = if !ej.blocking {
+                    (false, true)
+                } else if pending_is_ej {
+                    (node.blocked & bit(q) != 0, node.enabled & bit(q) != 0)
+                } else {
+                    (false, false)
+                };
                 if !blocked {
                     self.reverse(exec, cur, j);
                 }

@@ -60,6 +60,8 @@ pub(crate) fn check(
     let mut limited_by: Option<String> = None;
     let mut found: Option<Found> = None;
     let mut out_of_budget = false;
+    let stats = std::env::var_os("THREADCHECK_ENGINE_STATS").is_some();
+    let mut traces = std::collections::HashSet::new();
     loop {
         if let Some(max) = budget.max_executions {
             let bounded_by_budget = matches!(
@@ -83,6 +85,9 @@ pub(crate) fn check(
             break;
         }
         let end = runner.run(&mut *strategy);
+        if stats && matches!(end, End::Complete) {
+            traces.insert(runner.exec.borrow().fingerprint());
+        }
         if !matches!(end, End::Pruned | End::Abort(_)) {
             executions += 1;
         }
@@ -133,9 +138,10 @@ pub(crate) fn check(
         None => None,
     };
     let exhaustive = failure.is_none() && !out_of_budget && strategy.complete();
-    if std::env::var_os("THREADCHECK_ENGINE_STATS").is_some() {
+    if stats {
         eprintln!(
-            "threadcheck engine: {executions} executions ({}), {:?}",
+            "threadcheck engine: {executions} executions, {} distinct traces completed ({}), {:?}",
+            traces.len(),
             strategy.stats(),
             started.elapsed()
         );

@@ -223,6 +223,8 @@ pub(crate) struct Event {
     pub preemption: bool,
     /// The thread's previous event, or its spawn event for its first one.
     pub before: u32,
+    /// The operation could have blocked (waited for its condition).
+    pub blocking: bool,
 }
 
 /// The state of one execution.
@@ -490,6 +492,12 @@ impl Exec {
             clock_len,
             preemption: self.preempting,
             before,
+            blocking: matches!(
+                op.kind,
+                OpKind::Monitor { blocking: true }
+                    | OpKind::Acquire { blocking: true }
+                    | OpKind::Section
+            ),
         });
         if self.recording {
             self.notes.push(None);
@@ -580,5 +588,48 @@ impl Exec {
         self.threads.push(th);
         self.new_threads.push((id, body));
         Ok(id)
+    }
+}
+
+impl Exec {
+    /// A fingerprint of the execution's Mazurkiewicz trace: per object, the sequence of its
+    /// events (thread, index in thread), with every maximal run of mutually commuting events
+    /// sorted. Two executions have the same fingerprint iff they are equivalent (with the same
+    /// hash collisions as any 64-bit hash). For the engine's own statistics and tests.
+    pub(crate) fn fingerprint(&self) -> u64 {
+        use std::hash::{Hash, Hasher};
+        let mut per_object: Vec<Vec<u32>> = vec![Vec::new(); self.objects.len()];
+        for (i, ev) in self.events.iter().enumerate() {
+            if ev.obj != NO_OBJ {
+                per_object[ev.obj as usize].push(i as u32);
+            }
+        }
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        for (o, list) in per_object.iter().enumerate() {
+            o.hash(&mut h);
+            let mut k = 0;
+            while k < list.len() {
+                let first = self.events[list[k] as usize].class;
+                let mut end = k + 1;
+                while end < list.len()
+                    && Class::independent(first, self.events[list[end] as usize].class)
+                {
+                    end += 1;
+                }
+                let mut run: Vec<(u8, u32)> = list[k..end]
+                    .iter()
+                    .map(|&i| {
+                        (
+                            self.events[i as usize].thread,
+                            self.events[i as usize].local,
+                        )
+                    })
+                    .collect();
+                run.sort_unstable();
+                run.hash(&mut h);
+                k = end;
+            }
+        }
+        h.finish()
     }
 }
