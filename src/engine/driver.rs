@@ -19,7 +19,9 @@ use std::time::{Duration, Instant};
 pub(crate) const DEFAULT_ITERATIONS: u64 = 1000;
 
 /// Traces longer than this keep their beginning, their end and the steps around preemptions.
-const TRACE_LIMIT: usize = 2000;
+/// It is large so that the seed-size traces (2 x 100000 iterations) are kept whole: the report
+/// folds their repetitions, and its explanation counts lost updates from every step.
+const TRACE_LIMIT: usize = 1_000_000;
 
 fn make_strategy(config: &Config) -> Result<Box<dyn Strategy>, EngineError> {
     let iterations = config.budget.max_executions.unwrap_or(DEFAULT_ITERATIONS);
