@@ -313,14 +313,48 @@ fn spinning_forever_hits_the_step_bound() {
         assert_eq!(r.verdict, Verdict::Inconclusive, "{strategy:?}");
         let f = r.failure.expect("a failure");
         assert_eq!(f.kind, FailureKind::StepBound { steps: 10_000 });
-        // The long trace is abridged but keeps its end.
-        assert!(f.trace.steps.len() < 2_000);
-        assert!(f
+        // A trace under the engine's limit (1,000,000 steps) is kept whole.
+        assert!(f.trace.steps.len() >= 10_000, "{}", f.trace.steps.len());
+        assert!(!f
             .trace
             .steps
             .iter()
             .any(|s| s.action.contains("steps omitted")));
     }
+}
+
+/// Property: a trace longer than the engine's limit (1,000,000 steps) is abridged, keeping its
+/// beginning and its end, and says how many steps it omitted.
+#[test]
+fn traces_over_the_limit_are_abridged() {
+    let config = Config {
+        strategy: Strategy::Random { seed: 1 },
+        budget: Budget {
+            max_steps: 1_200_000,
+            max_executions: Some(1),
+            ..Budget::default()
+        },
+        ..Config::default()
+    };
+    let r = check(&config, || {
+        let flag = Arc::new(Var::<bool, Native>::named("flag", false));
+        let f = flag.clone();
+        let t = JoinHandle::<(), Native>::spawn(move || {
+            while !f.get() {
+                Native::yield_now();
+            }
+        });
+        t.join().unwrap();
+    })
+    .unwrap();
+    let f = r.failure.expect("a failure");
+    assert_eq!(f.kind, FailureKind::StepBound { steps: 1_200_000 });
+    assert!(f.trace.steps.len() <= 1_000_100, "{}", f.trace.steps.len());
+    assert!(f
+        .trace
+        .steps
+        .iter()
+        .any(|s| s.action.contains("steps omitted")));
 }
 
 /// Property: 64 spawned threads work (random strategy, a few executions); a 65th is refused
