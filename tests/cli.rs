@@ -1,7 +1,7 @@
 //! The `threadcheck` binary's contract: commands, exit codes, wording, JSON fields, colours.
 //!
-//! Runs on loom and shuttle with small parameters (each run well under a second). The
-//! native-engine tests are ignored until the engine merges; run them with `-- --ignored`.
+//! Runs on loom and shuttle with small parameters (each run well under a second), and on the
+//! native engine with the seed's parameters.
 #![cfg(feature = "cli")]
 
 use serde_json::Value;

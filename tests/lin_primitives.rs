@@ -1,9 +1,9 @@
 //! Linearizability of Event, BoundedSemaphore, RLock and Barrier, each with a broken twin the
 //! fuzzer must catch within a stated number of scenarios and shrink to at most 2 threads x 2
-//! operations (shuttle; on the native engine also with the fewest preemptions, tests ignored
-//! until it merges).
+//! operations (shuttle; on the native engine also with the fewest preemptions).
 #![cfg(feature = "lin")]
 
+#[macro_use]
 mod lin_support;
 
 use lin_support::*;
@@ -24,50 +24,6 @@ fn write<R: Runtime, S: Send, T>(m: &R::Monitor<S>, f: impl FnMut(&mut S) -> T) 
     let mut f = f;
     m.op(Op::new("write", Access::Write), Wait::No, |s| Some(f(s)))
         .expect("a write proceeds")
-}
-
-/// Generates the standard tests of one primitive: passes on shuttle (100 scenarios x 300 PCT
-/// runs), std (50 x 20) and native (100, ignored until the engine merges); the twin caught
-/// within `$within` scenarios, shrunk to 2x2 (shuttle; native: fewest preemptions, 1).
-macro_rules! lin_tests {
-    ($module:ident, $good:ty, $broken:ty, $within:expr) => {
-        mod $module {
-            use super::*;
-
-            /// Property: linearizable (shuttle, 100 scenarios x 300 PCT runs).
-            #[cfg(feature = "shuttle")]
-            #[test]
-            fn linearizable_shuttle() {
-                assert_passes::<$good>(&Config::shuttle().scenarios(100).executions(300));
-            }
-
-            /// Property: linearizable (OS threads, 50 scenarios x 20 runs).
-            #[test]
-            fn linearizable_std() {
-                assert_passes::<$good>(&Config::std().scenarios(50).executions(20));
-            }
-
-            /// Property: linearizable (native engine, 100 scenarios).
-            #[test]
-            fn linearizable_native() {
-                assert_passes::<$good>(&Config::native().scenarios(100));
-            }
-
-            /// Twin: caught within the stated number of scenarios, shrunk to 2x2.
-            #[cfg(feature = "shuttle")]
-            #[test]
-            fn twin_caught_shuttle() {
-                assert_caught::<$broken>(&Config::shuttle(), $within);
-            }
-
-            /// Twin: caught on the native engine with the fewest preemptions (1).
-            #[test]
-            fn twin_caught_native() {
-                let failure = assert_caught::<$broken>(&Config::native(), $within);
-                assert_fewest_preemptions(&failure, 1);
-            }
-        }
-    };
 }
 
 // ---------------------------------------------------------------- Event

@@ -4,6 +4,7 @@
 //! operations.
 #![cfg(feature = "lin")]
 
+#[macro_use]
 mod lin_support;
 
 use lin_support::*;
@@ -266,50 +267,6 @@ broken_target!(BrokenFifo, FIFO);
 broken_target!(BrokenLifo, LIFO);
 broken_target!(BrokenPriority, PRIORITY);
 
-/// Generates the tests of one queue kind: passes on shuttle (100 scenarios x 300 PCT runs),
-/// std (50 x 20) and native (100, ignored until the engine merges); the twin caught within
-/// `$within` scenarios, shrunk to 2x2 (shuttle; native: fewest preemptions, 1).
-macro_rules! queue_tests {
-    ($module:ident, $good:ident, $broken:ident, $within:expr) => {
-        mod $module {
-            use super::*;
-
-            /// Property: the queue is linearizable (shuttle, 100 scenarios x 300 PCT runs).
-            #[cfg(feature = "shuttle")]
-            #[test]
-            fn linearizable_shuttle() {
-                assert_passes::<$good>(&Config::shuttle().scenarios(100).executions(300));
-            }
-
-            /// Property: the queue is linearizable (OS threads, 50 scenarios x 20 runs).
-            #[test]
-            fn linearizable_std() {
-                assert_passes::<$good>(&Config::std().scenarios(50).executions(20));
-            }
-
-            /// Property: the queue is linearizable (native engine, 100 scenarios).
-            #[test]
-            fn linearizable_native() {
-                assert_passes::<$good>(&Config::native().scenarios(100));
-            }
-
-            /// Twin: check-then-put is caught within the stated number of scenarios, 2x2.
-            #[cfg(feature = "shuttle")]
-            #[test]
-            fn twin_caught_shuttle() {
-                assert_caught::<$broken>(&Config::shuttle(), $within);
-            }
-
-            /// Twin: caught on the native engine with the fewest preemptions (1).
-            #[test]
-            fn twin_caught_native() {
-                let failure = assert_caught::<$broken>(&Config::native(), $within);
-                assert_fewest_preemptions(&failure, 1);
-            }
-        }
-    };
-}
-
-queue_tests!(fifo, FifoTarget, BrokenFifo, 20);
-queue_tests!(lifo, LifoTarget, BrokenLifo, 20);
-queue_tests!(priority, PriorityTarget, BrokenPriority, 20);
+lin_tests!(fifo, FifoTarget, BrokenFifo, 20);
+lin_tests!(lifo, LifoTarget, BrokenLifo, 20);
+lin_tests!(priority, PriorityTarget, BrokenPriority, 20);

@@ -3,8 +3,7 @@
 //! operations.
 //!
 //! Engines: shuttle (PCT), std (OS threads, stress only: passing types), and the native engine
-//! (exhaustive for small scenarios, schedule shrinking; tests marked `needs the native engine`
-//! until it merges).
+//! (exhaustive for small scenarios, schedule shrinking to the fewest preemptions).
 #![cfg(feature = "lin")]
 
 mod lin_support;

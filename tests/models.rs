@@ -4,8 +4,8 @@
 //! 4 spawned threads); where even those are too many interleavings for a few seconds, the test
 //! sets a preemption bound (every interleaving with at most that many preemptions), says so, and
 //! shows that the twin bug is found within the same bound. Shuttle runs the seed's parameters
-//! with a few hundred random and PCT executions. The native-engine tests are ignored until the engine merges (`Native` is a
-//! placeholder in this branch); run them with `cargo test --all-features -- --ignored`.
+//! with a few hundred random and PCT executions. The native-engine tests run every model with its
+//! seed parameters.
 #![cfg(feature = "cli")]
 
 use std::panic::{catch_unwind, AssertUnwindSafe};

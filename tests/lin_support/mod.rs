@@ -1,5 +1,5 @@
 //! Shared assertions of the linearizability tests.
-#![allow(dead_code)]
+#![allow(dead_code, unused_macros)]
 
 use threadcheck::lin::{self, Config, LinFailure, Problem, Target};
 
@@ -61,4 +61,49 @@ pub fn assert_caught<T: Target>(config: &Config, within: u64) -> Box<LinFailure<
 pub fn assert_fewest_preemptions<S: lin::Spec>(failure: &LinFailure<S>, expected: u32) {
     assert!(failure.schedule_minimal, "{failure}");
     assert_eq!(failure.preemptions, Some(expected), "{failure}");
+}
+
+/// Generates the standard tests of one target: it passes on shuttle (100 scenarios x 300 PCT
+/// runs), std (50 x 20) and the native engine (100 scenarios); its broken twin is caught within
+/// `$within` scenarios and shrunk to 2x2 (shuttle), with the fewest preemptions, 1 (native).
+/// The caller's scope provides `Config` and the `assert_*` helpers of this module.
+macro_rules! lin_tests {
+    ($module:ident, $good:ty, $broken:ty, $within:expr) => {
+        mod $module {
+            use super::*;
+
+            /// Property: linearizable (shuttle, 100 scenarios x 300 PCT runs).
+            #[cfg(feature = "shuttle")]
+            #[test]
+            fn linearizable_shuttle() {
+                assert_passes::<$good>(&Config::shuttle().scenarios(100).executions(300));
+            }
+
+            /// Property: linearizable (OS threads, 50 scenarios x 20 runs).
+            #[test]
+            fn linearizable_std() {
+                assert_passes::<$good>(&Config::std().scenarios(50).executions(20));
+            }
+
+            /// Property: linearizable (native engine, 100 scenarios).
+            #[test]
+            fn linearizable_native() {
+                assert_passes::<$good>(&Config::native().scenarios(100));
+            }
+
+            /// Twin: caught within the stated number of scenarios, shrunk to 2x2.
+            #[cfg(feature = "shuttle")]
+            #[test]
+            fn twin_caught_shuttle() {
+                assert_caught::<$broken>(&Config::shuttle(), $within);
+            }
+
+            /// Twin: caught on the native engine with the fewest preemptions (1).
+            #[test]
+            fn twin_caught_native() {
+                let failure = assert_caught::<$broken>(&Config::native(), $within);
+                assert_fewest_preemptions(&failure, 1);
+            }
+        }
+    };
 }
