@@ -106,10 +106,10 @@ fn identity_read() {
     }
 }
 
-fn monitor_class(access: Access, blocking: bool, action: &'static str, commuting: bool) -> Class {
+fn monitor_class(access: Access, blocking: bool, key: &'static str, commuting: bool) -> Class {
     match access {
         Access::Read if commuting => Class::Read,
-        Access::Commute if commuting && !blocking => Class::Commute(Key::Action(action)),
+        Access::Commute if commuting && !blocking => Class::Commute(Key::Action(key)),
         _ => Class::Write,
     }
 }
@@ -178,7 +178,7 @@ impl<S: Send> Monitor<S> for NativeMonitor<S> {
         let commuting = with_exec(|e| e.reductions.commuting_ops);
         let desc = OpDesc {
             obj,
-            class: monitor_class(op.access, blocking, op.action, commuting),
+            class: monitor_class(op.access, blocking, op.commutes_with, commuting),
             action: op.action,
             site: op.site,
             kind: OpKind::Monitor { blocking },

@@ -374,6 +374,7 @@ impl<R: Runtime> ThreadPoolExecutor<R> {
         let op = Op {
             action: "fail to start a worker of",
             access: Access::Write,
+            commutes_with: "fail to start a worker of",
             site,
         };
         let orphans = self.shared.state.op(op, Wait::No, |s| {

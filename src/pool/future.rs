@@ -189,6 +189,7 @@ pub(super) fn start<T: Send, R: Runtime>(
     let op = Op {
         action: "start task of",
         access: Access::Write,
+        commutes_with: "start task of",
         site,
     };
     let started = shared.op(op, Wait::No, |state| {
@@ -217,6 +218,7 @@ pub(super) fn finish<T: Send, R: Runtime>(
     let op = Op {
         action: "finish task of",
         access: Access::Write,
+        commutes_with: "finish task of",
         site,
     };
     let mut outcome = Some(outcome);
@@ -240,6 +242,7 @@ pub(super) fn cancel_queued<T: Send, R: Runtime>(
     let op = Op {
         action: "cancel task of",
         access: Access::Write,
+        commutes_with: "cancel task of",
         site,
     };
     shared.op(op, Wait::No, |state| {

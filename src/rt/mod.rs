@@ -173,9 +173,10 @@ pub enum Access {
     Read,
     /// May change the state. Dependent with every other operation on the object.
     Write,
-    /// Changes the state, but two operations with the same action and `Commute` reach the same
-    /// state in either order and return nothing order-dependent (two `Event::set`, two
-    /// `Semaphore::release`). Dependent with everything else.
+    /// Changes the state, but two `Commute` operations with the same [`Op::commutes_with`] key
+    /// (by default their action) reach the same state in either order and return nothing
+    /// order-dependent (two `Event::set`, two `Semaphore::release`, a thread's start and another's
+    /// exit on the program's thread count). Dependent with everything else.
     Commute,
 }
 
@@ -186,6 +187,9 @@ pub struct Op {
     pub action: &'static str,
     /// How the operation touches its object.
     pub access: Access,
+    /// With [`Access::Commute`]: the operations it commutes with are the `Commute` operations on
+    /// the same object with the same key. [`Op::new`] uses the action.
+    pub commutes_with: &'static str,
     /// The source line in the user's code that performed it.
     pub site: &'static Location<'static>,
 }
@@ -197,7 +201,25 @@ impl Op {
         Op {
             action,
             access,
+            commutes_with: action,
             site: Location::caller(),
+        }
+    }
+
+    /// The same operation, commuting with the `Commute` operations whose key is `key` rather
+    /// than with those of its own action (`start` and `exit` both count threads, and a `+1`
+    /// and a `-1` reach the same count in either order).
+    ///
+    /// ```
+    /// use threadcheck::rt::{Access, Op};
+    /// let start = Op::new("start", Access::Commute).commuting_as("thread count");
+    /// let exit = Op::new("exit", Access::Commute).commuting_as("thread count");
+    /// assert_eq!(start.commutes_with, exit.commutes_with);
+    /// ```
+    pub fn commuting_as(self, key: &'static str) -> Op {
+        Op {
+            commutes_with: key,
+            ..self
         }
     }
 }

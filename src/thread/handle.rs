@@ -35,8 +35,12 @@ pub struct JoinHandle<T: Send + 'static, R: Runtime> {
     shared: Arc<Shared<T, R>>,
 }
 
+/// The commuting key of the `start` and `exit` steps on the program's count of live non-daemon
+/// threads: increments and decrements reach the same count in either order.
+pub(super) const THREAD_COUNT: &str = "count live threads";
+
 pub(super) fn finish_non_daemon<R: Runtime>(info: &ThreadInfo<R>) {
-    let op = Op::new("exit", Access::Commute);
+    let op = Op::new("exit", Access::Commute).commuting_as(THREAD_COUNT);
     info.program.live_non_daemon.op(op, Wait::No, |live| {
         *live -= 1;
         Some(())

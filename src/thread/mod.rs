@@ -164,7 +164,7 @@ impl<R: Runtime> Builder<R> {
         });
         let handle = JoinHandle::<T, R>::new(info.clone());
         if !info.daemon {
-            let op = Op::new("start", Access::Commute);
+            let op = Op::new("start", Access::Commute).commuting_as(handle::THREAD_COUNT);
             info.program.live_non_daemon.op(op, Wait::No, |live| {
                 *live += 1;
                 Some(())

@@ -158,6 +158,7 @@ fn run<R: Runtime>(
     let wait = Op {
         action: "wait for interval of",
         access: Access::Read,
+        commutes_with: "wait for interval of",
         site,
     };
     let cancelled = phase.op(wait, Wait::For(interval), |p| {
@@ -169,6 +170,7 @@ fn run<R: Runtime>(
     let fire = Op {
         action: "fire",
         access: Access::Write,
+        commutes_with: "fire",
         site,
     };
     let fired = phase.op(fire, Wait::No, |p| {
@@ -187,6 +189,7 @@ fn run<R: Runtime>(
     let finish = Op {
         action: "finish",
         access: Access::Write,
+        commutes_with: "finish",
         site,
     };
     phase.op(finish, Wait::No, |p| {
