@@ -463,3 +463,94 @@ fn native_outside_check_panics_clearly() {
         "{msg}"
     );
 }
+
+/// A failure whose length depends on where the preemptions fall: Thread-1 sets a flag, does
+/// `noise` unrelated steps and clears it; main checks the flag right after starting Thread-1.
+/// It fails when main is preempted before its check and Thread-1 is preempted while the flag
+/// is set (two preemptions); how many of the noise steps run before that is free.
+fn flag_window(noise: usize) -> impl Fn() + Send + Sync + 'static {
+    move || {
+        let flag = Arc::new(Var::<u32, Native>::named("flag", 0));
+        let theirs = flag.clone();
+        let worker = JoinHandle::<(), Native>::spawn(move || {
+            let mine = Var::<u32, Native>::named("noise", 0);
+            theirs.set(1);
+            for i in 0..noise {
+                mine.set(i as u32);
+            }
+            theirs.set(0);
+        });
+        assert_eq!(flag.get(), 0, "main saw the flag set");
+        worker.join().unwrap();
+    }
+}
+
+fn bounded(shortest: bool) -> Config {
+    Config {
+        strategy: Strategy::Bounded {
+            max_preemptions: None,
+        },
+        shortest,
+        ..Config::default()
+    }
+}
+
+/// Property: the shortest-failure search keeps the fewest preemptions and returns the shortest
+/// failure: 4 steps (main's `start` and `spawn`, Thread-1 sets the flag, main reads it), where
+/// the plain bounded search first meets one that runs some noise steps too. Its schedule
+/// replays to the same failure.
+#[test]
+fn shortest_search_keeps_preemptions_and_cuts_steps() {
+    let first = check(&bounded(false), flag_window(3)).unwrap();
+    let short = check(&bounded(true), flag_window(3)).unwrap();
+    let (first, short) = (first.failure.unwrap(), short.failure.unwrap());
+    assert_eq!(short.preemptions, first.preemptions);
+    assert_eq!(short.preemptions, 2);
+    assert_eq!(short.steps, 4);
+    assert!(first.steps > short.steps, "first: {} steps", first.steps);
+    assert!(short.fewest_steps);
+    assert!(
+        !first.fewest_steps,
+        "a plain bounded search proves nothing about steps"
+    );
+    let replay = Config {
+        strategy: Strategy::Replay {
+            schedule: short.schedule.clone(),
+        },
+        ..Config::default()
+    };
+    let again = check(&replay, flag_window(3)).unwrap().failure.unwrap();
+    assert_eq!(again.steps, short.steps);
+    assert_eq!(again.kind, short.kind);
+}
+
+/// Cross-check of the above against sampling: no failing execution found by 3,000 random
+/// schedules has at most as many preemptions and fewer steps than the shortest one.
+#[test]
+fn no_sampled_failure_is_shorter_than_the_shortest() {
+    let short = check(&bounded(true), flag_window(5))
+        .unwrap()
+        .failure
+        .unwrap();
+    let mut compared = 0;
+    for seed in 0..3_000 {
+        let config = Config {
+            strategy: Strategy::Random { seed },
+            budget: Budget {
+                max_executions: Some(1),
+                ..Budget::default()
+            },
+            ..Config::default()
+        };
+        if let Some(f) = check(&config, flag_window(5)).unwrap().failure {
+            if f.preemptions <= short.preemptions {
+                compared += 1;
+                assert!(f.steps >= short.steps, "seed {seed}: {} steps", f.steps);
+            }
+        }
+    }
+    assert!(
+        compared > 0,
+        "sampling never failed: the cross-check checked nothing"
+    );
+}

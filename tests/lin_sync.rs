@@ -426,6 +426,7 @@ fn fuzz_program_finds_a_lost_update_native() {
     let failure = report.failure.expect("found");
     assert!(report.schedule_minimal);
     assert_eq!(failure.preemptions, 1);
+    assert!(failure.fewest_steps, "then the fewest steps");
 }
 
 /// Property: `fuzz` on the native engine finds the racy semaphore and shrinks its schedule.

@@ -213,6 +213,7 @@ fn native_check(
         strategy,
         budget,
         reductions: plan.reductions,
+        shortest: false,
         progress: Some(Arc::new(move |p: &engine::Progress| {
             counter.store(base + p.executions, Ordering::Relaxed);
         })),
@@ -318,6 +319,7 @@ pub(crate) fn replay_native(
         budget: *budget,
         reductions,
         progress: None,
+        shortest: false,
     };
     let body = model.bodies.native;
     let params = params.clone();

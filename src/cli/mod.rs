@@ -559,7 +559,7 @@ fn run_replay(args: &ReplayArgs) -> i32 {
 }
 
 /// `threadcheck fuzz`: batches of random/PCT executions ([`crate::lin::fuzz_program`]) until
-/// the time budget or the first failure; native failures minimised to the fewest preemptions.
+/// the time budget or the first failure; native failures minimised to the fewest preemptions, then the fewest steps.
 fn run_fuzz(args: &FuzzArgs) -> i32 {
     use crate::lin::{self, FuzzConfig, FuzzStrategy};
     let json = args.output.json;
@@ -698,10 +698,17 @@ fn run_fuzz(args: &FuzzArgs) -> i32 {
         }
     });
     if let Some(f) = &report_data.failure {
-        if report_data.schedule_minimal {
+        if report_data.schedule_minimal && f.fewest_steps {
             notes.push(format!(
-                "minimised: this schedule has the fewest preemptions ({}) that fail",
-                f.preemptions
+                "minimised: this schedule has the fewest preemptions ({}) that fail, and no \
+                 failing schedule with that many is shorter than its {} steps",
+                f.preemptions, f.steps
+            ));
+        } else if report_data.schedule_minimal {
+            notes.push(format!(
+                "minimised: this schedule has the fewest preemptions ({}) that fail; it has {} \
+                 steps, the fewest found before the shrinking budget ran out",
+                f.preemptions, f.steps
             ));
         } else if engine == EngineKind::Shuttle {
             notes.push(

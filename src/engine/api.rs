@@ -120,6 +120,11 @@ pub struct Config {
     pub reductions: Reductions,
     /// Optional progress callback.
     pub progress: Option<ProgressFn>,
+    /// With [`Strategy::Bounded`]: after the first failure, whose preemptions are the fewest
+    /// possible, go on exploring the executions with at most that many preemptions for a failure
+    /// with fewer steps, and report the shortest one found ([`Failure::fewest_steps`] says
+    /// whether that exploration finished within the budget). Other strategies ignore it.
+    pub shortest: bool,
 }
 
 impl fmt::Debug for Config {
@@ -128,6 +133,7 @@ impl fmt::Debug for Config {
             .field("strategy", &self.strategy)
             .field("budget", &self.budget)
             .field("reductions", &self.reductions)
+            .field("shortest", &self.shortest)
             .finish_non_exhaustive()
     }
 }
@@ -207,6 +213,11 @@ pub struct Failure {
     pub schedule: Schedule,
     /// How many preemptions the schedule has.
     pub preemptions: u32,
+    /// How many steps (scheduling decisions) the schedule has.
+    pub steps: u64,
+    /// True when no failing execution with at most `preemptions` preemptions has fewer steps:
+    /// a [`Config::shortest`] search explored them all.
+    pub fewest_steps: bool,
     /// Every step of the execution.
     pub trace: Trace,
 }

@@ -318,6 +318,7 @@ impl Strategy for Bounded {
 
     fn end_execution(&mut self, _: &Exec, _: &[Choice], end: &End) {
         let Some(plan) = self.plan.take() else { return };
+        // A cut execution keeps its frame: its alternatives before the cut can be shorter.
         if matches!(end, End::Pruned | End::Diverged(_) | End::Abort(_)) {
             return;
         }
@@ -337,6 +338,10 @@ impl Strategy for Bounded {
 
     fn complete(&self) -> bool {
         self.complete
+    }
+
+    fn limit_preemptions(&mut self, preemptions: u32) {
+        self.max = Some(self.max.map_or(preemptions, |m| m.min(preemptions)));
     }
 
     fn stats(&self) -> String {

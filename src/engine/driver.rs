@@ -54,6 +54,11 @@ pub(crate) fn check(
         }
         _ => budget.max_steps,
     };
+    // The shortest-failure search (`Config::shortest`): the best failure so far, and whether
+    // the executions with at most its preemptions were all explored.
+    let shortest = config.shortest && matches!(config.strategy, StrategyCfg::Bounded { .. });
+    let mut shortest_found: Option<Found> = None;
+    let mut fewest_steps = false;
     let mut runner = Runner::new(body.clone(), Exec::new(config.reductions), max_steps);
     runner.deadline = budget.max_time.map(|d| started + d);
     let mut strategy = make_strategy(config)?;
@@ -84,13 +89,14 @@ pub(crate) fn check(
             }
         }
         if !strategy.next_execution() {
+            fewest_steps = shortest_found.is_some();
             break;
         }
         let end = runner.run(&mut *strategy);
         if stats && matches!(end, End::Complete) {
             traces.insert(runner.exec.borrow().fingerprint());
         }
-        if !matches!(end, End::Pruned | End::Abort(_)) {
+        if !matches!(end, End::Pruned | End::Cut | End::Abort(_)) {
             executions += 1;
         }
         if let Some(progress) = &config.progress {
@@ -103,13 +109,33 @@ pub(crate) fn check(
             }
         }
         match end {
-            End::Complete | End::Pruned => {}
+            End::Complete | End::Pruned | End::Cut => {}
+            End::Panic { .. } | End::Deadlock { .. } if shortest => {
+                let steps = runner.choices.len() as u64;
+                let better = shortest_found
+                    .as_ref()
+                    .is_none_or(|best| (best.choices.len() as u64) > steps);
+                if better {
+                    let preemptions = runner.choices.iter().filter(|c| c.preemption).count();
+                    strategy.limit_preemptions(preemptions as u32);
+                    // Only an execution that fails within fewer steps can improve on this one.
+                    runner.cut_after = Some(steps.saturating_sub(1));
+                    shortest_found = Some(Found {
+                        end,
+                        choices: runner.choices.clone(),
+                    });
+                }
+            }
             End::Abort(Abort::TooManyThreads(n)) => return Err(EngineError::TooManyThreads(n)),
             End::Abort(Abort::Demote(ty)) => {
                 // A section assumed to commute was not a pure function of the lock's data: the
                 // exploration so far relied on that; start over without the assumption.
                 runner.exec.borrow_mut().demoted.push(ty);
                 strategy = make_strategy(config)?;
+                if let Some(best) = &shortest_found {
+                    let preemptions = best.choices.iter().filter(|c| c.preemption).count();
+                    strategy.limit_preemptions(preemptions as u32);
+                }
             }
             End::Diverged(msg) => return Err(EngineError::ReplayDiverged(msg)),
             End::OutOfTime => {
@@ -135,8 +161,15 @@ pub(crate) fn check(
             return Err(EngineError::ReplayDiverged(why));
         }
     }
+    if found.is_none() {
+        found = shortest_found;
+    }
     let failure = match found {
-        Some(found) => Some(build_failure(config, &body, found, max_steps)?),
+        Some(found) => {
+            let mut failure = build_failure(config, &body, found, max_steps)?;
+            failure.fewest_steps = fewest_steps;
+            Some(failure)
+        }
         None => None,
     };
     let exhaustive = failure.is_none() && !out_of_budget && strategy.complete();
@@ -181,6 +214,7 @@ fn build_failure(
     max_steps: u64,
 ) -> Result<Failure, EngineError> {
     let text = schedule::encode(&found.choices);
+    let steps = found.choices.len() as u64;
     let decoded = schedule::decode(&text)?;
     let mut exec = Exec::new(config.reductions);
     exec.recording = true;
@@ -218,6 +252,8 @@ fn build_failure(
         kind,
         schedule: Schedule(text),
         preemptions,
+        steps,
+        fewest_steps: false,
         trace,
     })
 }

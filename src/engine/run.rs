@@ -33,6 +33,8 @@ pub(crate) enum End {
     },
     /// Every live thread is blocked.
     Deadlock { waits: Vec<String> },
+    /// Stopped at [`Runner::cut_after`] steps: it cannot be shorter than the failure in hand.
+    Cut,
     /// The step bound was hit.
     StepBound,
     /// The search must restart or stop (see [`Abort`]).
@@ -80,6 +82,9 @@ pub(crate) trait Strategy {
     fn needs_clocks(&self) -> bool {
         false
     }
+    /// Explore no execution with more than `preemptions` preemptions from now on (the search
+    /// for a shorter failure after the first one). Only the bounded strategy has a bound.
+    fn limit_preemptions(&mut self, _preemptions: u32) {}
     /// Strategy-specific statistics, for `THREADCHECK_ENGINE_STATS`.
     fn stats(&self) -> String {
         String::new()
@@ -134,6 +139,8 @@ pub(crate) struct Runner {
     pool: Vec<DefaultStack>,
     main: Arc<dyn Fn() + Send + Sync>,
     pub max_steps: u64,
+    /// Stop an execution that has run this many steps and goes on (shortest-failure search).
+    pub cut_after: Option<u64>,
     /// Checked every 4096 steps.
     pub deadline: Option<std::time::Instant>,
     end: Option<End>,
@@ -161,6 +168,7 @@ impl Runner {
             pool: Vec::new(),
             main,
             max_steps,
+            cut_after: None,
             deadline: None,
             end: None,
             prev: None,
@@ -301,7 +309,12 @@ impl Runner {
             }
             let mut ctl = Ctl { runner: self };
             match strategy.schedule(&mut ctl) {
-                Decision::Ran => steps += 1,
+                Decision::Ran => {
+                    steps += 1;
+                    if self.cut_after.is_some_and(|cut| steps > cut) && self.end.is_none() {
+                        break End::Cut;
+                    }
+                }
                 Decision::NoneRunnable => {
                     if self.end.is_some() {
                         continue;

@@ -194,12 +194,14 @@ fn shrink<T: Target>(
     let mut schedule_minimal = false;
     if config.engine == Engine::Native {
         // Fewest preemptions: iterative preemption bounding finds a failing schedule with the
-        // fewest preemptions first.
+        // fewest preemptions first; then the fewest steps: the engine goes on through the
+        // schedules with that many preemptions for a shorter failing one.
         let bounded = engine::Strategy::Bounded {
             max_preemptions: None,
         };
         let budget = config.executions.saturating_mul(10).max(10_000);
-        if let Some(f) = run_native::<T>(&Arc::new(scenario.clone()), bounded, budget, stats) {
+        let scenario = Arc::new(scenario.clone());
+        if let Some(f) = run_native::<T>(&scenario, bounded, budget, true, stats) {
             failure = f;
             schedule_minimal = true;
         }
@@ -222,6 +224,12 @@ fn shrink<T: Target>(
         schedule: failure.schedule,
         preemptions: failure.preemptions,
         schedule_minimal,
+        steps: failure.engine_failure.as_ref().map(|f| f.steps),
+        steps_minimal: schedule_minimal
+            && failure
+                .engine_failure
+                .as_ref()
+                .is_some_and(|f| f.fewest_steps),
         trace,
     })
 }

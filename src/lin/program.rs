@@ -163,6 +163,8 @@ pub fn fuzz_program(
                         kind,
                         schedule: Schedule(f.schedule),
                         preemptions: f.preemptions,
+                        steps: 0,
+                        fewest_steps: false,
                         trace: Trace::default(),
                     };
                     return report(&stats, batch, Some(failure), false, None);
@@ -187,6 +189,8 @@ pub fn fuzz_program(
                             },
                             schedule: Schedule(String::new()),
                             preemptions: 0,
+                            steps: 0,
+                            fewest_steps: false,
                             trace: Trace::default(),
                         };
                         return report(&stats, batch, Some(failure), false, None);
@@ -206,7 +210,9 @@ pub fn fuzz_program(
 }
 
 /// Re-runs the program with iterative preemption bounding: the first failure it finds has the
-/// fewest preemptions. Keeps the fuzzer's failure if the bounded search finds none in budget.
+/// fewest preemptions, and the search goes on among those schedules for the one with the fewest
+/// steps ([`engine::Config::shortest`]). Keeps the fuzzer's failure if the bounded search finds
+/// none in budget.
 fn shrink_native(
     program: &Program,
     found: Failure,
@@ -221,6 +227,7 @@ fn shrink_native(
             max_time: Some(Duration::from_secs(10)),
             ..engine::Budget::default()
         },
+        shortest: true,
         ..engine::Config::default()
     };
     let body = program.clone();

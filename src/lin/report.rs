@@ -59,6 +59,11 @@ pub struct LinFailure<S: Spec> {
     pub preemptions: Option<u32>,
     /// True when the schedule was shrunk to the fewest preemptions (native engine).
     pub schedule_minimal: bool,
+    /// Steps in the failing schedule (native engine).
+    pub steps: Option<u64>,
+    /// True when, among the schedules with the fewest preemptions, none that fails is shorter
+    /// (native engine, when the search for a shorter one finished within its budget).
+    pub steps_minimal: bool,
     /// The interleaving, step by step (native: every visible operation; otherwise the calls and
     /// returns of the history).
     pub trace: Trace,
@@ -187,16 +192,29 @@ impl<S: Spec> fmt::Display for LinFailure<S> {
             },
             schedule: Schedule(self.schedule.clone().unwrap_or_default()),
             preemptions: self.preemptions.unwrap_or(0),
+            steps: self.steps.unwrap_or(0),
+            fewest_steps: self.steps_minimal,
             trace: self.trace.clone(),
         };
         let replay = "the regression test below re-checks this scenario";
         write!(f, "{}", render_table(&failure, short(&self.target), replay))?;
         match (&self.schedule, self.schedule_minimal) {
-            (Some(s), true) => writeln!(
-                f,
-                "Schedule (fewest preemptions: {}): {s}",
-                self.preemptions.unwrap_or(0)
-            )?,
+            (Some(s), true) => {
+                let preemptions = self.preemptions.unwrap_or(0);
+                let steps = self.steps.unwrap_or(0);
+                if self.steps_minimal {
+                    writeln!(
+                        f,
+                        "Schedule (fewest preemptions: {preemptions}, then fewest steps: {steps}): {s}"
+                    )?
+                } else {
+                    writeln!(
+                        f,
+                        "Schedule (fewest preemptions: {preemptions}; {steps} steps, the fewest \
+                         found before the budget ran out): {s}"
+                    )?
+                }
+            }
             (Some(s), false) => {
                 writeln!(
                     f,

@@ -217,11 +217,11 @@ impl<S: Spec> Shared<S> {
         }
     }
 
+    /// Keeps the latest failure: the native engine re-runs the failure it reports last (to
+    /// record its trace), and a shortest-failure search meets several before that.
     fn record_failure(&self, history: History<S::Op, S::Ret>, problem: Problem) {
         let mut slot = self.failure.lock().unwrap_or_else(|e| e.into_inner());
-        if slot.is_none() {
-            *slot = Some((history, problem));
-        }
+        *slot = Some((history, problem));
     }
 
     fn take_failure(&self) -> Option<Failed<S>> {
@@ -372,7 +372,7 @@ pub(crate) fn run_scenario<T: Target>(
     match config.engine {
         Engine::Native => {
             let strategy = native_strategy(config, scenario.total_ops(), seed);
-            run_native::<T>(&scenario, strategy, config.executions, stats)
+            run_native::<T>(&scenario, strategy, config.executions, false, stats)
         }
         #[cfg(any(shuttle, feature = "shuttle"))]
         Engine::Shuttle => shuttle_run::run::<T>(&scenario, config, seed, stats),
@@ -416,11 +416,13 @@ fn native_strategy(config: &Config, ops: usize, seed: u64) -> engine::Strategy {
     }
 }
 
-/// Runs `scenario` on the native engine with `strategy`, at most `executions` executions.
+/// Runs `scenario` on the native engine with `strategy`, at most `executions` executions; with
+/// `shortest`, a failure is shrunk to the fewest steps ([`engine::Config::shortest`]).
 pub(crate) fn run_native<T: Target>(
     scenario: &Arc<Scenario<OpOf<T>>>,
     strategy: engine::Strategy,
     executions: u64,
+    shortest: bool,
     stats: &mut Stats,
 ) -> Option<ExecFailure<T::Spec>> {
     type Native = crate::rt::Native;
@@ -431,6 +433,7 @@ pub(crate) fn run_native<T: Target>(
             max_executions: Some(executions),
             ..engine::Budget::default()
         },
+        shortest,
         ..engine::Config::default()
     };
     let body = {

@@ -56,11 +56,21 @@ pub fn assert_caught<T: Target>(config: &Config, within: u64) -> Box<LinFailure<
     first.expect("SEEDS is not empty")
 }
 
-/// Native only: the schedule was shrunk to the fewest preemptions, which is `expected`.
+/// Native only: the schedule was shrunk to the fewest preemptions, which is `expected`, and
+/// then to the fewest steps among those (the search for a shorter one finished), and the report
+/// says so.
 #[track_caller]
 pub fn assert_fewest_preemptions<S: lin::Spec>(failure: &LinFailure<S>, expected: u32) {
     assert!(failure.schedule_minimal, "{failure}");
     assert_eq!(failure.preemptions, Some(expected), "{failure}");
+    assert!(failure.steps_minimal, "{failure}");
+    let steps = failure.steps.expect("native failures count their steps");
+    assert!(
+        failure
+            .to_string()
+            .contains(&format!("then fewest steps: {steps}")),
+        "{failure}"
+    );
 }
 
 /// Generates the standard tests of one target: it passes on shuttle (100 scenarios x 300 PCT
