@@ -270,6 +270,8 @@ fn conflict_analysis_finds_the_biggest_lost_update_and_only_real_ones() {
         },
         schedule: Schedule("s".into()),
         preemptions: 0,
+        steps: 0,
+        fewest_steps: false,
         trace: Trace {
             threads: lost_update(1).trace.threads,
             steps,
@@ -340,6 +342,8 @@ fn four_step_lock_cycles_fold() {
         },
         schedule: Schedule("s".into()),
         preemptions: 0,
+        steps: 0,
+        fewest_steps: false,
         trace: Trace {
             threads: lost_update(1).trace.threads,
             steps,
@@ -379,6 +383,8 @@ fn wide_tables_are_truncated_to_the_screen() {
         },
         schedule: Schedule("s".into()),
         preemptions: 2,
+        steps: 0,
+        fewest_steps: false,
         trace: Trace {
             threads: names
                 .iter()
@@ -432,6 +438,8 @@ fn long_irregular_traces_elide_unrelated_steps() {
         },
         schedule: Schedule("s".into()),
         preemptions: 900,
+        steps: 0,
+        fewest_steps: false,
         trace: Trace {
             threads: lost_update(1).trace.threads,
             steps,

@@ -95,6 +95,8 @@ pub fn lost_update(n: u64) -> Failure {
         },
         schedule: Schedule("2:1.2*;1".into()),
         preemptions: 1,
+        steps: 0,
+        fewest_steps: false,
         trace: Trace {
             threads: threads(&["MainThread", "Thread-1", "Thread-2"]),
             steps,
@@ -122,6 +124,8 @@ pub fn deadlock() -> Failure {
         },
         schedule: Schedule("2:1.2*".into()),
         preemptions: 1,
+        steps: 0,
+        fewest_steps: false,
         trace: Trace {
             threads: threads(&["MainThread", "Thread-1", "Thread-2"]),
             steps,
@@ -157,6 +161,8 @@ pub fn panic() -> Failure {
         },
         schedule: Schedule("2:1.2*.1".into()),
         preemptions: 1,
+        steps: 0,
+        fewest_steps: false,
         trace: Trace {
             threads: threads(&["MainThread", "producer", "consumer"]),
             steps,
@@ -192,6 +198,8 @@ pub fn livelock(rounds: u64) -> Failure {
         kind: FailureKind::StepBound { steps: n },
         schedule: Schedule("livelock".into()),
         preemptions: 0,
+        steps: 0,
+        fewest_steps: false,
         trace: Trace {
             threads: threads(&["MainThread", "Thread-1", "Thread-2"]),
             steps,
