@@ -256,6 +256,8 @@ impl Conflict {
 ///     kind: FailureKind::Panic { thread: "MainThread".into(), message: "lost".into() },
 ///     schedule: Schedule("0.1.1.0".into()),
 ///     preemptions: 1,
+///     steps: 4,
+///     fewest_steps: false,
 ///     trace,
 /// };
 /// match conflict(&failure) {

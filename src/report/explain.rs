@@ -34,6 +34,8 @@ use crate::engine::{Failure, FailureKind};
 ///     },
 ///     schedule: Schedule("1.2".into()),
 ///     preemptions: 1,
+///     steps: 2,
+///     fewest_steps: false,
 ///     trace: Trace {
 ///         threads: vec![
 ///             ThreadDesc { id: 0, name: "Thread-1".into() },

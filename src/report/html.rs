@@ -61,6 +61,8 @@ fn esc(text: &str) -> String {
 ///     kind: FailureKind::Panic { thread: "Thread-1".into(), message: "counter == 1".into() },
 ///     schedule: Schedule("0.1.1.0".into()),
 ///     preemptions: 1,
+///     steps: 4,
+///     fewest_steps: false,
 ///     trace: Trace {
 ///         threads: vec![
 ///             ThreadDesc { id: 0, name: "Thread-1".into() },

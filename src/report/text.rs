@@ -174,6 +174,8 @@ fn fit_columns(natural: &[usize], budget: usize) -> Vec<usize> {
 ///     kind: FailureKind::Panic { thread: "MainThread".into(), message: "counter == 1".into() },
 ///     schedule: Schedule("0.1".into()),
 ///     preemptions: 1,
+///     steps: steps.len() as u64,
+///     fewest_steps: false,
 ///     trace: Trace {
 ///         threads: vec![
 ///             ThreadDesc { id: 0, name: "Thread-1".into() },
