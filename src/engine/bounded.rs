@@ -285,6 +285,7 @@ impl Strategy for Bounded {
                             action: ev.action,
                             site: ev.site,
                             kind: op.kind,
+                            settle: op.settle,
                         };
                         if dependent(&a, &op) {
                             dep |= bit(q);

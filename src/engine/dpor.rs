@@ -1,22 +1,61 @@
-//! Exhaustive search: Source-DPOR with sleep sets (Abdulla, Aronis, Jonsson, Sagonas, POPL 2014,
-//! Algorithm 1), stateless: every execution re-runs the program from the start, following a
-//! recorded prefix and then a new choice.
+//! Exhaustive search: Optimal DPOR (Abdulla, Aronis, Jonsson, Sagonas, POPL 2014 / JACM 2017,
+//! Algorithm 2: source sets with wake-up trees and sleep sets), stateless: every execution
+//! re-runs the program from the start, following a recorded prefix and then a new branch.
 //!
 //! Invariants: `nodes[i]` describes the state before step `i` of the current execution: the
-//! thread that ran, the threads that must be or have been explored there (`backtrack`, of which
-//! `done` were), the sleep set on entry, and the threads found blocked there. A thread in a sleep
-//! set is enabled (it was explored from an equivalent earlier state and nothing dependent
-//! happened since, and only dependent steps can disable an operation). Complete executions are
-//! pairwise inequivalent (sleep sets); every Mazurkiewicz trace is represented by one of them
-//! (source sets). Executions where every enabled thread sleeps are abandoned and counted apart.
+//! thread that ran, the wake-up tree of what is left to explore there (`wut`: sequences, each
+//! an execution fragment that reverses a race), the subtree the current branch follows
+//! (`follow`), the threads explored there (`done`), the sleep set on entry, and the threads found
+//! blocked there. A thread in a sleep set is enabled (it was explored from an equivalent earlier
+//! state and nothing dependent happened since, and only dependent steps can disable an
+//! operation). When a race `e < e'` is found, the sequence `v = notdep(e, E).e'` is inserted into
+//! the wake-up tree before `e`, unless a thread asleep there is a weak initial of `v` (then an
+//! equivalent execution was or will be explored) or the tree already holds a branch that covers
+//! it. A new branch follows its sequence step by step, so it does not end in a state where every
+//! enabled thread sleeps: complete executions are pairwise inequivalent, and every Mazurkiewicz
+//! trace is represented by one of them. Where the engine's treatment of blocking operations is
+//! approximate (a reversed step found blocked), the search falls back to exploring more, never
+//! less; such executions, if one ends with every enabled thread asleep, are abandoned and
+//! counted apart.
 
 use super::exec::{bit, members, Class, Exec, TSet, NO_EVENT, NO_OBJ};
 use super::run::{Attempt, Choice, Ctl, Decision, End, Strategy};
+use crate::rt::Settle;
+
+/// One step of a wake-up tree: a thread, the operation it performs there (for independence
+/// checks), and what to explore after it.
+#[derive(Clone, Debug)]
+struct Wut {
+    thread: u8,
+    obj: u32,
+    class: Class,
+    children: Vec<Wut>,
+}
+
+impl Wut {
+    /// A chain of steps, one per event.
+    fn chain(exec: &Exec, events: &[u32]) -> Vec<Wut> {
+        let mut tail = Vec::new();
+        for &k in events.iter().rev() {
+            let ev = &exec.events[k as usize];
+            tail = vec![Wut {
+                thread: ev.thread,
+                obj: ev.obj,
+                class: ev.class,
+                children: tail,
+            }];
+        }
+        tail
+    }
+}
 
 #[derive(Clone, Debug)]
 struct Node {
     chosen: u8,
-    backtrack: TSet,
+    /// Wake-up tree: branches left to explore here, in order.
+    wut: Vec<Wut>,
+    /// The rest of the branch being explored: the wake-up tree of the next state.
+    follow: Vec<Wut>,
     done: TSet,
     sleep: TSet,
     blocked: TSet,
@@ -28,7 +67,7 @@ struct Node {
     hash: u32,
 }
 
-/// Source-DPOR with sleep sets.
+/// Optimal DPOR: source sets, wake-up trees and sleep sets.
 pub(crate) struct Dpor {
     nodes: Vec<Node>,
     /// Steps of the next execution that follow `nodes` (the last one is the new branch).
@@ -37,10 +76,31 @@ pub(crate) struct Dpor {
     finished: bool,
     /// Executions abandoned because every enabled thread was asleep.
     pub(crate) sleep_blocked: u64,
+    /// Race reversals inserted into a wake-up tree, and those found redundant.
+    inserted: u64,
+    redundant: u64,
+    /// Branches abandoned because the sequence they follow was not executable.
+    not_reversible: u64,
+    /// Reversals skipped because they wait for a settled state not reached.
+    unsettled: u64,
 }
 
-fn lowest(set: TSet) -> usize {
-    set.trailing_zeros() as usize
+/// Moves the node to its next branch: the first one of its wake-up tree whose thread is not
+/// blocked, asleep or explored there. `false` when none is left.
+fn take_branch(node: &mut Node) -> bool {
+    while !node.wut.is_empty() {
+        let c = node.wut.remove(0);
+        let p = c.thread as usize;
+        if (node.blocked | node.done | node.sleep) & bit(p) != 0 {
+            continue;
+        }
+        node.chosen = c.thread;
+        node.follow = c.children;
+        node.done |= bit(p);
+        return true;
+    }
+    node.follow.clear();
+    false
 }
 
 impl Dpor {
@@ -51,57 +111,150 @@ impl Dpor {
             started: false,
             finished: false,
             sleep_blocked: 0,
+            inserted: 0,
+            redundant: 0,
+            not_reversible: 0,
+            unsettled: 0,
         }
     }
 
-    /// The initials of `v = notdep(e, E).e'` restricted to the events between `e` and `e'`:
-    /// threads whose first event in `v` has no predecessor in `v`.
-    fn initials(exec: &Exec, e: u32, j: u32) -> TSet {
+    /// `v = notdep(e, E).e'`: the events between `e` and `e' = j` that do not happen after `e`,
+    /// then `e'`, in execution order.
+    fn notdep(exec: &Exec, e: u32, j: u32) -> Vec<u32> {
         let ev = &exec.events[e as usize];
-        let te = ev.thread as usize;
-        let le = ev.local;
-        let mut first_local = [0u32; super::exec::MAX_THREADS];
-        let mut seen: TSet = 0;
-        let mut initials: TSet = 0;
-        for k in e + 1..=j {
-            let f = &exec.events[k as usize];
-            if k != j && exec.clock_at(k, te) >= le {
-                continue; // happens after e
-            }
-            let u = f.thread as usize;
-            if seen & bit(u) != 0 {
-                continue;
-            }
-            let initial = members(seen).all(|w| exec.clock_at(k, w) < first_local[w]);
-            if initial {
-                initials |= bit(u);
-            }
-            seen |= bit(u);
-            first_local[u] = f.local;
-        }
-        initials
+        let (te, le) = (ev.thread as usize, ev.local);
+        let mut v: Vec<u32> = (e + 1..j).filter(|&k| exec.clock_at(k, te) < le).collect();
+        v.push(j);
+        v
     }
-}
 
-impl Dpor {
-    /// Makes sure an initial of `notdep(e, E).e'` is explored before `e`.
-    fn reverse(&mut self, exec: &Exec, e: u32, j: u32) {
-        let q = exec.events[j as usize].thread as usize;
-        let initials = Self::initials(exec, e, j);
-        let node = &mut self.nodes[e as usize];
-        if initials & node.backtrack & !node.blocked != 0 {
-            return;
+    /// Event `v[pos]` has no predecessor among the events before it in `v`.
+    fn is_initial(exec: &Exec, v: &[u32], pos: usize) -> bool {
+        let k = v[pos];
+        v[..pos].iter().all(|&a| !exec.hb_before(a, k))
+    }
+
+    /// The operation (object, class) is independent of every event of `v`.
+    fn independent_of_all(exec: &Exec, obj: u32, class: Class, v: &[u32]) -> bool {
+        obj == NO_OBJ
+            || v.iter().all(|&k| {
+                let ev = &exec.events[k as usize];
+                ev.obj != obj || Class::independent(ev.class, class)
+            })
+    }
+
+    /// Thread `q` is a weak initial of `v` after the first `at` steps: its first event in `v`
+    /// has no predecessor there, or it has none in `v` and its next operation (its first event
+    /// after `at` in this execution) is independent of all of `v`. Unknown counts as no.
+    fn weak_initial(exec: &Exec, v: &[u32], at: u32, q: usize) -> bool {
+        if let Some(pos) = v
+            .iter()
+            .position(|&k| exec.events[k as usize].thread as usize == q)
+        {
+            return Self::is_initial(exec, v, pos);
         }
-        if initials & bit(q) != 0 {
-            if node.blocked & bit(q) == 0 {
-                node.backtrack |= bit(q);
+        let next = (at as usize..exec.events.len()).find(|&k| exec.events[k].thread as usize == q);
+        match next {
+            Some(k) => {
+                let ev = &exec.events[k];
+                Self::independent_of_all(exec, ev.obj, ev.class, v)
             }
-        } else {
-            let c = initials & !node.blocked;
-            let awake = c & !node.sleep;
-            let pick = if awake != 0 { awake } else { c };
-            if pick != 0 {
-                node.backtrack |= bit(lowest(pick));
+            None => false,
+        }
+    }
+
+    /// Makes sure an execution starting with `v = notdep(e, E).e'` is explored from the state
+    /// before `e`: inserts `v` into that state's wake-up tree, unless a thread asleep or already
+    /// explored there is a weak initial of `v`, or a branch of the tree already covers `v`.
+    ///
+    /// `blocked_here`: the thread of `e'` was seen blocked on `e'` before `e`. Then `v` can only
+    /// run if one of its earlier steps changes the state of `e'`'s object (as a release by a
+    /// third thread, independent of `e`, enables an acquisition); if none does, it is skipped.
+    ///
+    /// Returns `false` when `e'` waits for a settled state ([`Settle::Awaits`]) that neither the
+    /// steps before `e` nor `v` reach: `v` cannot run there, nor before any earlier step.
+    fn reverse(&mut self, exec: &Exec, e: u32, j: u32, blocked_here: bool) -> bool {
+        let mut v = Self::notdep(exec, e, j);
+        let ej = &exec.events[j as usize];
+        let obj = ej.obj;
+        if ej.blocking && ej.settle == Settle::Awaits {
+            let settles = |k: u32| {
+                let ev = &exec.events[k as usize];
+                ev.obj == obj && ev.settle == Settle::Settles
+            };
+            let before = exec.objects[obj as usize]
+                .events
+                .iter()
+                .take_while(|&&k| k < e)
+                .any(|&k| settles(k));
+            if !before && !v.iter().any(|&k| settles(k)) {
+                self.unsettled += 1;
+                return false;
+            }
+        }
+        if blocked_here
+            && !v[..v.len() - 1]
+                .iter()
+                .any(|&k| exec.events[k as usize].obj == obj)
+        {
+            return true;
+        }
+        let node = &self.nodes[e as usize];
+        let asleep = (node.sleep | node.done) & !bit(node.chosen as usize);
+        if members(asleep).any(|q| Self::weak_initial(exec, &v, e, q)) {
+            self.redundant += 1;
+            return true;
+        }
+        // Any initial of `v` may go first; start with one that is not known to be blocked here.
+        let blocked = node.blocked;
+        if blocked & bit(exec.events[v[0] as usize].thread as usize) != 0 {
+            let first = (0..v.len()).find(|&pos| {
+                blocked & bit(exec.events[v[pos] as usize].thread as usize) == 0
+                    && Self::is_initial(exec, &v, pos)
+            });
+            match first {
+                Some(pos) => {
+                    let k = v.remove(pos);
+                    v.insert(0, k);
+                }
+                None => return true,
+            }
+        }
+        let mut level = &mut self.nodes[e as usize].wut;
+        loop {
+            if v.is_empty() {
+                self.redundant += 1;
+                return true;
+            }
+            // The first branch whose step can go first in `v`.
+            let found = level.iter().enumerate().find_map(|(idx, c)| {
+                let pos = v
+                    .iter()
+                    .position(|&k| exec.events[k as usize].thread == c.thread);
+                match pos {
+                    Some(pos) if Self::is_initial(exec, &v, pos) => Some((idx, Some(pos))),
+                    Some(_) => None,
+                    None if Self::independent_of_all(exec, c.obj, c.class, &v) => Some((idx, None)),
+                    None => None,
+                }
+            });
+            match found {
+                Some((idx, pos)) => {
+                    if let Some(pos) = pos {
+                        v.remove(pos);
+                    }
+                    if level[idx].children.is_empty() {
+                        // A leaf: exploring it explores an extension equivalent to one of `v`.
+                        self.redundant += 1;
+                        return true;
+                    }
+                    level = &mut level[idx].children;
+                }
+                None => {
+                    level.extend(Wut::chain(exec, &v));
+                    self.inserted += 1;
+                    return true;
+                }
             }
         }
     }
@@ -139,11 +292,7 @@ impl Strategy for Dpor {
             return true;
         }
         while let Some(node) = self.nodes.last_mut() {
-            let avail = node.backtrack & !node.done & !node.sleep & !node.blocked;
-            if avail != 0 {
-                let p = lowest(avail);
-                node.chosen = p as u8;
-                node.done |= bit(p);
+            if take_branch(node) {
                 self.replay_len = self.nodes.len();
                 return true;
             }
@@ -187,13 +336,9 @@ impl Strategy for Dpor {
                 }
                 let node = &mut self.nodes[i];
                 node.blocked |= bit(t);
-                let avail = node.backtrack & !node.done & !node.sleep & !node.blocked;
-                if avail == 0 {
+                if !take_branch(node) {
                     return Decision::Prune;
                 }
-                let p = lowest(avail);
-                node.chosen = p as u8;
-                node.done |= bit(p);
             }
         }
         // A new state: its sleep set comes from the parent's.
@@ -241,6 +386,49 @@ impl Strategy for Dpor {
                 }
             }
         }
+        // The branch being explored continues with its wake-up tree, if any is left.
+        let mut wut = if i == 0 {
+            Vec::new()
+        } else {
+            std::mem::take(&mut self.nodes[i - 1].follow)
+        };
+        let following = !wut.is_empty();
+        while !wut.is_empty() {
+            let c = wut.remove(0);
+            let t = c.thread as usize;
+            if cands & bit(t) == 0 || blocked & bit(t) != 0 {
+                continue;
+            }
+            let preemption = prev.is_some_and(|p| p != t) && prev_enabled;
+            match ctl.try_run(t, preemption) {
+                Attempt::Ran => {
+                    let hash = ctl.choices().last().map(|c| c.hash).unwrap_or(0);
+                    self.nodes.push(Node {
+                        chosen: t as u8,
+                        wut,
+                        follow: c.children,
+                        done: bit(t),
+                        sleep,
+                        blocked,
+                        enabled: enabled | bit(t),
+                        prev_enabled,
+                        hash,
+                    });
+                    return Decision::Ran;
+                }
+                Attempt::Blocked => blocked |= bit(t),
+            }
+            if Some(t) == prev && !yielded {
+                prev_enabled = false;
+            }
+        }
+        if following {
+            // Every step the tree offers here is blocked: the race it reverses cannot be
+            // reversed (the later step needs the earlier one, as a join needs the thread's end).
+            // Optimal DPOR with exact knowledge of enabling would not have inserted it.
+            self.not_reversible += 1;
+            return Decision::Prune;
+        }
         for k in 0..n {
             let t = (start + k) % n;
             if cands & bit(t) == 0 || sleep & bit(t) != 0 {
@@ -252,7 +440,8 @@ impl Strategy for Dpor {
                     let hash = ctl.choices().last().map(|c| c.hash).unwrap_or(0);
                     self.nodes.push(Node {
                         chosen: t as u8,
-                        backtrack: bit(t),
+                        wut: Vec::new(),
+                        follow: Vec::new(),
                         done: bit(t),
                         sleep,
                         blocked,
@@ -288,12 +477,12 @@ impl Strategy for Dpor {
                 .map(|(i, e)| {
                     let n = self.nodes.get(i);
                     format!(
-                        "{i}:T{} {} {} sl={:b} bt={:b} bl={:b}",
+                        "{i}:T{} {} {} sl={:b} wut={} bl={:b}",
                         e.thread,
                         e.action,
                         exec.object_name(e.obj),
                         n.map(|n| n.sleep).unwrap_or(0),
-                        n.map(|n| n.backtrack).unwrap_or(0),
+                        n.map(|n| n.wut.len()).unwrap_or(0),
                         n.map(|n| n.blocked).unwrap_or(0)
                     )
                 })
@@ -323,8 +512,8 @@ impl Strategy for Dpor {
                 } else {
                     (false, false)
                 };
-                if !blocked {
-                    self.reverse(exec, cur, j);
+                if !self.reverse(exec, cur, j, blocked) {
+                    break;
                 }
                 if enabled {
                     break;
@@ -342,7 +531,11 @@ impl Strategy for Dpor {
     }
 
     fn stats(&self) -> String {
-        format!("{} abandoned as sleep-set blocked", self.sleep_blocked)
+        format!(
+            "{} abandoned as sleep-set blocked, {} as not executable; {} race reversals \
+             inserted, {} redundant, {} waiting for an unsettled state",
+            self.sleep_blocked, self.not_reversible, self.inserted, self.redundant, self.unsettled
+        )
     }
 
     fn limited_by(&self) -> Option<String> {

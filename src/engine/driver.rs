@@ -94,7 +94,8 @@ pub(crate) fn check(
         }
         let end = runner.run(&mut *strategy);
         if stats && matches!(end, End::Complete) {
-            traces.insert(runner.exec.borrow().fingerprint());
+            let fp = runner.exec.borrow().fingerprint();
+            traces.insert(fp);
         }
         if !matches!(end, End::Pruned | End::Cut | End::Abort(_)) {
             executions += 1;

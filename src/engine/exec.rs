@@ -6,7 +6,7 @@
 //! step succeeded, so that [`note`](crate::rt::Runtime::note) can attach to it.
 
 use super::api::Reductions;
-use crate::rt::{ObjectMeta, ThreadSpec};
+use crate::rt::{ObjectMeta, Settle, ThreadSpec};
 use corosensei::Yielder;
 use std::any::{Any, TypeId};
 use std::cell::{Cell, RefCell};
@@ -122,6 +122,7 @@ pub(crate) struct OpDesc {
     pub action: &'static str,
     pub site: &'static Location<'static>,
     pub kind: OpKind,
+    pub settle: Settle,
 }
 
 /// Two operations are dependent iff they touch the same object and do not commute.
@@ -225,6 +226,7 @@ pub(crate) struct Event {
     pub before: u32,
     /// The operation could have blocked (waited for its condition).
     pub blocking: bool,
+    pub settle: Settle,
 }
 
 /// The state of one execution.
@@ -498,6 +500,7 @@ impl Exec {
                     | OpKind::Acquire { blocking: true }
                     | OpKind::Section
             ),
+            settle: op.settle,
         });
         if self.recording {
             self.notes.push(None);

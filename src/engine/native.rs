@@ -13,7 +13,7 @@ use super::exec::{
     current_exec, with_exec, Abort, Class, Key, OpDesc, OpKind, OpenSection, Yield, NO_OBJ,
 };
 use crate::rt::{
-    Access, Monitor, ObjectMeta, Op, PanicPayload, Runtime, RuntimeMutex, ThreadSpec, Wait,
+    Access, Monitor, ObjectMeta, Op, PanicPayload, Runtime, RuntimeMutex, Settle, ThreadSpec, Wait,
 };
 use std::any::{Any, TypeId};
 use std::cell::{Cell, UnsafeCell};
@@ -182,6 +182,7 @@ impl<S: Send> Monitor<S> for NativeMonitor<S> {
             action: op.action,
             site: op.site,
             kind: OpKind::Monitor { blocking },
+            settle: op.settle,
         };
         announce(desc);
         loop {
@@ -240,6 +241,7 @@ impl<T> NativeMutex<T> {
             action: "release",
             site,
             kind: OpKind::Release,
+            settle: Settle::No,
         };
         announce(desc);
         with_exec(|e| {
@@ -300,6 +302,7 @@ impl<T: Send> RuntimeMutex<T> for NativeMutex<T> {
             action: "acquire",
             site,
             kind: OpKind::Acquire { blocking },
+            settle: Settle::No,
         };
         announce(desc);
         loop {
@@ -362,6 +365,7 @@ impl<T: Send> RuntimeMutex<T> for NativeMutex<T> {
             action: "with",
             site,
             kind: OpKind::Section,
+            settle: Settle::No,
         };
         announce(desc);
         loop {
@@ -438,6 +442,7 @@ fn simple_op(action: &'static str, kind: OpKind, site: &'static Location<'static
         action,
         site,
         kind,
+        settle: Settle::No,
     };
     announce(desc);
     with_exec(|e| e.commit(&desc, false));
@@ -469,6 +474,7 @@ impl Runtime for Native {
             action: "spawn",
             site,
             kind: OpKind::Spawn,
+            settle: Settle::No,
         };
         with_exec(|e| {
             let t = e.current;

@@ -16,7 +16,7 @@ use super::future::Future;
 use super::map::{Chunk, MapResults};
 use super::task::{Job, Task};
 use crate::error::{ShutDown, ZeroWorkers};
-use crate::rt::{Access, DefaultRuntime, Monitor, ObjectMeta, Op, Runtime, Wait};
+use crate::rt::{Access, DefaultRuntime, Monitor, ObjectMeta, Op, Runtime, Settle, Wait};
 use crate::thread::Builder;
 use std::collections::VecDeque;
 use std::fmt;
@@ -375,6 +375,7 @@ impl<R: Runtime> ThreadPoolExecutor<R> {
             action: "fail to start a worker of",
             access: Access::Write,
             commutes_with: "fail to start a worker of",
+            settle: Settle::No,
             site,
         };
         let orphans = self.shared.state.op(op, Wait::No, |s| {

@@ -7,7 +7,7 @@
 //! both. `Done` holds the value or the panic until [`Future::result`] takes it (`Taken`).
 
 use crate::error::JoinError;
-use crate::rt::{Access, DefaultRuntime, Monitor, ObjectMeta, Op, Runtime, Wait};
+use crate::rt::{Access, DefaultRuntime, Monitor, ObjectMeta, Op, Runtime, Settle, Wait};
 use std::fmt;
 use std::panic::Location;
 use std::sync::Arc;
@@ -90,7 +90,8 @@ impl<T: Send + 'static, R: Runtime> Future<T, R> {
 
     #[track_caller]
     fn result_with(&self, wait: Wait) -> Result<T, JoinError> {
-        let op = Op::new("result", Access::Write);
+        // `Done` is reached by `finish`, `Cancelled` by a cancellation, `Taken` after `Done`.
+        let op = Op::new("result", Access::Write).settling(Settle::Awaits);
         let outcome = self.shared.op(op, wait, |state| match state {
             State::Pending | State::Running => None,
             State::Done(_) => match std::mem::replace(state, State::Taken) {
@@ -117,7 +118,7 @@ impl<T: Send + 'static, R: Runtime> Future<T, R> {
     /// ```
     #[track_caller]
     pub fn cancel(&self) -> bool {
-        let op = Op::new("cancel", Access::Write);
+        let op = Op::new("cancel", Access::Write).settling(Settle::Settles);
         let cancelled = self.shared.op(op, Wait::No, |state| {
             Some(match state {
                 State::Pending => {
@@ -190,6 +191,7 @@ pub(super) fn start<T: Send, R: Runtime>(
         action: "start task of",
         access: Access::Write,
         commutes_with: "start task of",
+        settle: Settle::No,
         site,
     };
     let started = shared.op(op, Wait::No, |state| {
@@ -219,6 +221,7 @@ pub(super) fn finish<T: Send, R: Runtime>(
         action: "finish task of",
         access: Access::Write,
         commutes_with: "finish task of",
+        settle: Settle::Settles,
         site,
     };
     let mut outcome = Some(outcome);
@@ -243,6 +246,7 @@ pub(super) fn cancel_queued<T: Send, R: Runtime>(
         action: "cancel task of",
         access: Access::Write,
         commutes_with: "cancel task of",
+        settle: Settle::Settles,
         site,
     };
     shared.op(op, Wait::No, |state| {

@@ -180,6 +180,20 @@ pub enum Access {
     Commute,
 }
 
+/// How an operation takes part in a state that, once reached, holds for good (a thread's end, a
+/// future's result): the native engine uses it to never try a wait for that state before it
+/// can hold.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Settle {
+    /// Neither of the below.
+    No,
+    /// May reach the settled state (a thread's `finish`, a task's result or cancellation).
+    Settles,
+    /// A blocking wait that can only proceed after some `Settles` operation on the same object
+    /// (`join`, `Future::result`).
+    Awaits,
+}
+
 /// A description of one operation, for scheduling and for traces.
 #[derive(Clone, Copy, Debug)]
 pub struct Op {
@@ -190,6 +204,8 @@ pub struct Op {
     /// With [`Access::Commute`]: the operations it commutes with are the `Commute` operations on
     /// the same object with the same key. [`Op::new`] uses the action.
     pub commutes_with: &'static str,
+    /// Its part in a settled state, if any ([`Settle::No`] from [`Op::new`]).
+    pub settle: Settle,
     /// The source line in the user's code that performed it.
     pub site: &'static Location<'static>,
 }
@@ -202,8 +218,20 @@ impl Op {
             action,
             access,
             commutes_with: action,
+            settle: Settle::No,
             site: Location::caller(),
         }
+    }
+
+    /// The same operation with its part in a settled state.
+    ///
+    /// ```
+    /// use threadcheck::rt::{Access, Op, Settle};
+    /// let finish = Op::new("finish", Access::Write).settling(Settle::Settles);
+    /// assert_eq!(finish.settle, Settle::Settles);
+    /// ```
+    pub fn settling(self, settle: Settle) -> Op {
+        Op { settle, ..self }
     }
 
     /// The same operation, commuting with the `Commute` operations whose key is `key` rather

@@ -3,7 +3,7 @@
 
 use super::{Outcome, ThreadInfo};
 use crate::error::JoinError;
-use crate::rt::{Access, Monitor, ObjectMeta, Op, Runtime, Wait};
+use crate::rt::{Access, Monitor, ObjectMeta, Op, Runtime, Settle, Wait};
 use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
@@ -83,7 +83,7 @@ impl<T: Send + 'static, R: Runtime> JoinHandle<T, R> {
         Box::new(move || {
             R::set_thread_slot(info.clone());
             let mut outcome = Some(R::catch_unwind(f).map_err(JoinError::Panicked));
-            let op = Op::new("finish", Access::Write);
+            let op = Op::new("finish", Access::Write).settling(Settle::Settles);
             shared.state.op(op, Wait::No, |state| {
                 *state = State::Finished(outcome.take().expect("a thread finishes once"));
                 Some(())
@@ -133,7 +133,8 @@ impl<T: Send + 'static, R: Runtime> JoinHandle<T, R> {
         if super::current_in::<R>().ident == self.info.ident {
             return Err(JoinError::JoinSelf);
         }
-        let op = Op::new("join", Access::Write);
+        // Proceeds only once `finish` made the state `Finished` (or a join made it `Joined`).
+        let op = Op::new("join", Access::Write).settling(Settle::Awaits);
         let outcome = self.shared.state.op(op, wait, |state| match state {
             State::Running => None,
             State::Finished(_) => match std::mem::replace(state, State::Joined) {

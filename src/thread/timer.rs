@@ -9,7 +9,9 @@
 
 use super::{Builder, JoinHandle};
 use crate::error::JoinError;
-use crate::rt::{Access, DefaultRuntime, Monitor, ObjectMeta, Op, PanicPayload, Runtime, Wait};
+use crate::rt::{
+    Access, DefaultRuntime, Monitor, ObjectMeta, Op, PanicPayload, Runtime, Settle, Wait,
+};
 use std::fmt;
 use std::panic::Location;
 use std::sync::Arc;
@@ -159,6 +161,7 @@ fn run<R: Runtime>(
         action: "wait for interval of",
         access: Access::Read,
         commutes_with: "wait for interval of",
+        settle: Settle::No,
         site,
     };
     let cancelled = phase.op(wait, Wait::For(interval), |p| {
@@ -171,6 +174,7 @@ fn run<R: Runtime>(
         action: "fire",
         access: Access::Write,
         commutes_with: "fire",
+        settle: Settle::No,
         site,
     };
     let fired = phase.op(fire, Wait::No, |p| {
@@ -190,6 +194,7 @@ fn run<R: Runtime>(
         action: "finish",
         access: Access::Write,
         commutes_with: "finish",
+        settle: Settle::No,
         site,
     };
     phase.op(finish, Wait::No, |p| {
