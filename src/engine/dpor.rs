@@ -285,6 +285,11 @@ impl Strategy for Dpor {
         true
     }
 
+    fn races_from(&self) -> u32 {
+        // `end_execution` only reverses races whose later step is in the new part.
+        self.replay_len.saturating_sub(1) as u32
+    }
+
     fn next_execution(&mut self) -> bool {
         if !self.started {
             self.started = true;

@@ -240,6 +240,9 @@ pub(crate) struct Exec {
     /// Direct races `(e, e')` found while committing (when clocks are tracked).
     pub races: Vec<(u32, u32)>,
     pub track_clocks: bool,
+    /// Races are recorded only for events from this index on (the strategy already knows those
+    /// of the replayed prefix).
+    pub races_from: u32,
     /// Keep notes (trace-building replays only).
     pub recording: bool,
     pub notes: Vec<Option<String>>,
@@ -333,6 +336,7 @@ impl Exec {
             events: Vec::new(),
             clocks: Vec::new(),
             races: Vec::new(),
+            races_from: 0,
             track_clocks: false,
             recording: false,
             notes: Vec::new(),
@@ -534,6 +538,9 @@ impl Exec {
         if any {
             // Direct races: not ordered before this event by anything but the direct edge.
             for r in 0..n {
+                if idx < self.races_from {
+                    break;
+                }
                 let e = cands[r];
                 if e == NO_EVENT || self.hb_le(e, &self.threads[t].clock) {
                     continue;

@@ -85,6 +85,10 @@ pub(crate) trait Strategy {
     /// Explore no execution with more than `preemptions` preemptions from now on (the search
     /// for a shorter failure after the first one). Only the bounded strategy has a bound.
     fn limit_preemptions(&mut self, _preemptions: u32) {}
+    /// The first step whose races the strategy needs (it knows those of the replayed prefix).
+    fn races_from(&self) -> u32 {
+        0
+    }
     /// Strategy-specific statistics, for `THREADCHECK_ENGINE_STATS`.
     fn stats(&self) -> String {
         String::new()
@@ -279,6 +283,7 @@ impl Runner {
             let mut e = self.exec.borrow_mut();
             e.reset();
             e.track_clocks = strategy.needs_clocks();
+            e.races_from = strategy.races_from();
             e.threads[0].started = true;
         }
         self.end = None;
