@@ -116,3 +116,30 @@ fn fuzz_finds_the_lost_update_native() {
     let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
     assert_eq!(report["counterexample"]["preemptions"], 1);
 }
+
+/// Property: the portfolio is reported as such (JSON `strategy: "portfolio"`), and a native
+/// failure's note says the schedule has the fewest preemptions and then the fewest steps.
+#[test]
+fn fuzz_portfolio_is_named_and_schedules_are_shrunk_to_fewest_steps() {
+    let out = threadcheck(&[
+        "fuzz",
+        "counter-unlocked",
+        "--iterations",
+        "3",
+        "--strategy",
+        "portfolio",
+        "--time",
+        "60s",
+        "--seed",
+        "1",
+        "--json",
+    ]);
+    assert_eq!(code(&out), 1, "{}", stdout(&out));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    assert_eq!(report["strategy"], "portfolio");
+    let notes = report["notes"].to_string();
+    assert!(
+        notes.contains("no failing schedule with that many is shorter"),
+        "{notes}"
+    );
+}

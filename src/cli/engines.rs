@@ -63,6 +63,9 @@ pub(crate) enum StrategyKind {
     Random,
     /// Probabilistic concurrency testing with bug depth --depth (seeded).
     Pct,
+    /// `fuzz` only: random and PCT depth 2, 3, 4 in turn, batch by batch.
+    #[value(skip)]
+    Portfolio,
 }
 
 impl StrategyKind {
@@ -73,12 +76,16 @@ impl StrategyKind {
             StrategyKind::Bounded => "bounded",
             StrategyKind::Random => "random",
             StrategyKind::Pct => "pct",
+            StrategyKind::Portfolio => "portfolio",
         }
     }
 
     /// Random and PCT sample executions; the others enumerate them.
     pub(crate) fn samples(self) -> bool {
-        matches!(self, StrategyKind::Random | StrategyKind::Pct)
+        matches!(
+            self,
+            StrategyKind::Random | StrategyKind::Pct | StrategyKind::Portfolio
+        )
     }
 }
 
@@ -164,7 +171,11 @@ fn native_strategy(plan: &Plan) -> engine::Strategy {
         StrategyKind::Bounded => engine::Strategy::Bounded {
             max_preemptions: plan.max_preemptions,
         },
-        StrategyKind::Random => engine::Strategy::Random { seed: plan.seed },
+        // `fuzz` runs its portfolio batch by batch (`lin::fuzz_program`); a single search
+        // with it starts where the portfolio does.
+        StrategyKind::Random | StrategyKind::Portfolio => {
+            engine::Strategy::Random { seed: plan.seed }
+        }
         StrategyKind::Pct => engine::Strategy::Pct {
             depth: plan.depth,
             seed: plan.seed,
@@ -384,7 +395,7 @@ fn run_loom(plan: &Plan, executions: &Arc<AtomicU64>) -> Result<Outcome, UsageEr
     let bound = match plan.strategy {
         StrategyKind::Exhaustive => None,
         StrategyKind::Bounded => Some(plan.max_preemptions.unwrap_or(LOOM_DEFAULT_PREEMPTIONS)),
-        StrategyKind::Random | StrategyKind::Pct => {
+        StrategyKind::Random | StrategyKind::Pct | StrategyKind::Portfolio => {
             return Err(UsageError(format!(
                 "loom has no {} scheduler: it explores exhaustively, or bounded with \
                  --max-preemptions; use --engine shuttle or --engine native for {0}",
@@ -802,7 +813,9 @@ fn run_shuttle(plan: &Plan, executions: &Arc<AtomicU64>) -> Result<Outcome, Usag
         .max_executions
         .map_or(usize::MAX, |n| usize::try_from(n).unwrap_or(usize::MAX));
     let inner: Box<dyn Scheduler + Send> = match plan.strategy {
-        StrategyKind::Random => Box::new(RandomScheduler::new_from_seed(plan.seed, count)),
+        StrategyKind::Random | StrategyKind::Portfolio => {
+            Box::new(RandomScheduler::new_from_seed(plan.seed, count))
+        }
         StrategyKind::Pct => Box::new(PctScheduler::new_from_seed(
             plan.seed,
             plan.depth as usize,
@@ -857,7 +870,7 @@ fn run_shuttle(plan: &Plan, executions: &Arc<AtomicU64>) -> Result<Outcome, Usag
                 outcome.exhaustive = true;
             }
         }
-        StrategyKind::Random | StrategyKind::Pct => {
+        StrategyKind::Random | StrategyKind::Pct | StrategyKind::Portfolio => {
             outcome.limited_by = Some(if plan.strategy == StrategyKind::Pct {
                 format!("PCT sampling (depth {}, seed {})", plan.depth, plan.seed)
             } else {

@@ -595,7 +595,7 @@ fn run_fuzz(args: &FuzzArgs) -> i32 {
     let (strategy, kind) = match args.strategy {
         FuzzStrategyArg::Random => (FuzzStrategy::Random, StrategyKind::Random),
         FuzzStrategyArg::Pct => (FuzzStrategy::Pct, StrategyKind::Pct),
-        FuzzStrategyArg::Portfolio => (FuzzStrategy::Portfolio, StrategyKind::Random),
+        FuzzStrategyArg::Portfolio => (FuzzStrategy::Portfolio, StrategyKind::Portfolio),
     };
     let plan = Plan {
         model,

@@ -73,14 +73,15 @@ impl<T: Send + Clone + fmt::Debug, R: Runtime> Var<T, R> {
     /// ```
     #[track_caller]
     pub fn set(&self, value: T) {
-        let shown = format!("<- {value:?}");
+        // A copy for the trace note, formatted only if a checker records notes.
+        let shown = value.clone();
         let op = Op::new("write", Access::Write);
         let mut value = Some(value);
         self.value.op(op, Wait::No, |v| {
             *v = value.take().expect("written once");
             Some(())
         });
-        R::note(|| shown);
+        R::note(|| format!("<- {shown:?}"));
     }
 
     /// Consumes the variable, returning the value.
