@@ -8,8 +8,8 @@ use std::time::Duration;
 /// How the engine chooses which interleavings to run.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub enum Strategy {
-    /// Every interleaving up to equivalence (Source-DPOR with sleep sets, one complete execution
-    /// per Mazurkiewicz trace): a "holds" is a proof.
+    /// Every interleaving up to equivalence (Optimal DPOR with wake-up trees and sleep sets, one
+    /// complete execution per Mazurkiewicz trace): a "holds" is a proof.
     #[default]
     Exhaustive,
     /// Iterative preemption bounding 0, 1, 2, ... up to the bound (CHESS): the first

@@ -3,9 +3,9 @@
 //! [`check`] runs a program (its main thread, a closure) again and again under the [`Native`]
 //! runtime, where every thread is a coroutine and every primitive operation is one visible step
 //! chosen by a deterministic scheduler. The [`Strategy`] decides which interleavings run:
-//! exhaustive (Source-DPOR with sleep sets: one execution per Mazurkiewicz trace), preemption
-//! bounded (CHESS), random, PCT, or the replay of one printed schedule. A failing execution
-//! (panic, deadlock, step bound) comes back as a [`Failure`] with a readable trace and a
+//! exhaustive (Optimal DPOR: one execution per Mazurkiewicz trace), preemption bounded (CHESS),
+//! random, PCT, or the replay of one printed schedule. A failing execution (panic, deadlock, step
+//! bound) comes back as a [`Failure`] with a readable trace and a
 //! schedule string that replays it.
 //!
 //! The design, the algorithms and the soundness argument of every reduction are in
