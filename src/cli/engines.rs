@@ -12,13 +12,10 @@
 use super::capture;
 use crate::engine::{self, Budget, Config, EngineError, FailureKind, Reductions, Verdict};
 use crate::models::{Model, Params};
-use shuttle::scheduler::{
-    DataSource, DfsScheduler, PctScheduler, RandomDataSource, RandomScheduler, Schedule, Scheduler,
-    Task, TaskId,
-};
-use std::cell::RefCell;
+pub(crate) use crate::rt::shuttle_schedule::ShuttleSchedule;
+use crate::rt::shuttle_schedule::{Recorder, Replayer};
+use shuttle::scheduler::{DfsScheduler, PctScheduler, RandomScheduler, Scheduler};
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::rc::Rc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -505,235 +502,6 @@ fn budget_words(budget: &Budget, by_count: bool) -> String {
 
 // ----------------------------------------------------------------------------------- shuttle
 
-/// One recorded scheduling decision.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Choice {
-    /// Run this task (0 = the main thread, then in spawn order).
-    Task(usize),
-    /// A random value was drawn.
-    Random,
-}
-
-/// A shuttle schedule in threadcheck's printable form: `shuttle:SEED:STEPS`, where STEPS are
-/// task numbers with run lengths (`0x3` = task 0 three times) and `r` for a random draw,
-/// separated by commas. Example: `shuttle:1f:0x4,1x6,0,1x2`.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub(crate) struct ShuttleSchedule {
-    pub seed: u64,
-    pub steps: Vec<Choice>,
-}
-
-impl ShuttleSchedule {
-    /// The printable form.
-    pub(crate) fn encode(&self) -> String {
-        let mut out = format!("shuttle:{:x}:", self.seed);
-        let mut i = 0;
-        let mut first = true;
-        while i < self.steps.len() {
-            let step = self.steps[i];
-            let mut run = 1;
-            while i + run < self.steps.len() && self.steps[i + run] == step {
-                run += 1;
-            }
-            if !first {
-                out.push(',');
-            }
-            first = false;
-            match step {
-                Choice::Task(t) => out.push_str(&t.to_string()),
-                Choice::Random => out.push('r'),
-            }
-            if run > 1 {
-                out.push_str(&format!("x{run}"));
-            }
-            i += run;
-        }
-        out
-    }
-
-    /// Parses the printable form.
-    pub(crate) fn decode(text: &str) -> Result<ShuttleSchedule, String> {
-        let text = text.trim();
-        let rest = text
-            .strip_prefix("shuttle:")
-            .ok_or("a shuttle schedule starts with `shuttle:`")?;
-        let (seed, steps) = rest
-            .split_once(':')
-            .ok_or("expected `shuttle:SEED:STEPS`")?;
-        let seed = u64::from_str_radix(seed, 16)
-            .map_err(|_| format!("the seed `{seed}` is not a hexadecimal number"))?;
-        let mut out = Vec::new();
-        for item in steps.split(',').filter(|s| !s.is_empty()) {
-            let (what, run) = match item.split_once('x') {
-                Some((what, run)) => (
-                    what,
-                    run.parse::<usize>()
-                        .ok()
-                        .filter(|&n| n > 0)
-                        .ok_or_else(|| format!("bad repeat count in `{item}`"))?,
-                ),
-                None => (item, 1),
-            };
-            let choice = if what == "r" {
-                Choice::Random
-            } else {
-                Choice::Task(
-                    what.parse()
-                        .map_err(|_| format!("`{item}` is not a task number"))?,
-                )
-            };
-            if out.len().saturating_add(run) > 100_000_000 {
-                return Err("the schedule is too long".to_string());
-            }
-            out.extend(std::iter::repeat_n(choice, run));
-        }
-        if out.is_empty() {
-            return Err("the schedule has no steps".to_string());
-        }
-        Ok(ShuttleSchedule { seed, steps: out })
-    }
-}
-
-/// What the [`Recorder`] wrote down about the current execution.
-#[derive(Default)]
-struct Recorded {
-    executions: u64,
-    seed: u64,
-    steps: Vec<Choice>,
-    preemptions: u32,
-}
-
-/// Wraps a shuttle scheduler and records the schedule of the current execution.
-struct Recorder {
-    inner: Box<dyn Scheduler + Send>,
-    recorded: Rc<RefCell<Recorded>>,
-    progress: Arc<AtomicU64>,
-}
-
-impl std::fmt::Debug for Recorder {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("Recorder")
-    }
-}
-
-impl Scheduler for Recorder {
-    fn new_execution(&mut self) -> Option<Schedule> {
-        let schedule = self.inner.new_execution()?;
-        let mut rec = self.recorded.borrow_mut();
-        rec.executions += 1;
-        rec.seed = schedule.seed;
-        rec.steps.clear();
-        rec.preemptions = 0;
-        self.progress.store(rec.executions, Ordering::Relaxed);
-        Some(schedule)
-    }
-
-    fn next_task(
-        &mut self,
-        runnable: &[&Task],
-        current: Option<TaskId>,
-        is_yielding: bool,
-    ) -> Option<TaskId> {
-        let next = self.inner.next_task(runnable, current, is_yielding)?;
-        let mut rec = self.recorded.borrow_mut();
-        if let Some(current) = current {
-            let could_continue = runnable.iter().any(|t| t.id() == current);
-            if could_continue && !is_yielding && next != current {
-                rec.preemptions += 1;
-            }
-        }
-        rec.steps.push(Choice::Task(usize::from(next)));
-        Some(next)
-    }
-
-    fn next_u64(&mut self) -> u64 {
-        self.recorded.borrow_mut().steps.push(Choice::Random);
-        self.inner.next_u64()
-    }
-}
-
-/// Replays a [`ShuttleSchedule`]; a step that does not fit stops the execution and is reported.
-struct Replayer {
-    schedule: ShuttleSchedule,
-    position: usize,
-    started: bool,
-    data: RandomDataSource,
-    diverged: Rc<RefCell<Option<String>>>,
-}
-
-impl std::fmt::Debug for Replayer {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("Replayer")
-    }
-}
-
-impl Scheduler for Replayer {
-    fn new_execution(&mut self) -> Option<Schedule> {
-        if self.started {
-            return None;
-        }
-        self.started = true;
-        Some(Schedule::new(self.data.reinitialize()))
-    }
-
-    fn next_task(
-        &mut self,
-        runnable: &[&Task],
-        _current: Option<TaskId>,
-        _is_yielding: bool,
-    ) -> Option<TaskId> {
-        let fail = |why: String| {
-            let mut diverged = self.diverged.borrow_mut();
-            if diverged.is_none() {
-                *diverged = Some(why);
-            }
-        };
-        match self.schedule.steps.get(self.position) {
-            None => {
-                fail(format!(
-                    "the execution goes on after the schedule's {} steps",
-                    self.schedule.steps.len()
-                ));
-                None
-            }
-            Some(Choice::Random) => {
-                fail(format!(
-                    "step {} is a random draw but the model schedules a thread there",
-                    self.position + 1
-                ));
-                None
-            }
-            Some(&Choice::Task(task)) => {
-                if runnable.iter().any(|t| usize::from(t.id()) == task) {
-                    self.position += 1;
-                    Some(TaskId::from(task))
-                } else {
-                    fail(format!(
-                        "step {} runs task {task}, which cannot run there",
-                        self.position + 1
-                    ));
-                    None
-                }
-            }
-        }
-    }
-
-    fn next_u64(&mut self) -> u64 {
-        if self.schedule.steps.get(self.position) == Some(&Choice::Random) {
-            self.position += 1;
-        } else {
-            let mut diverged = self.diverged.borrow_mut();
-            if diverged.is_none() {
-                *diverged = Some(format!(
-                    "the model draws a random value at step {}",
-                    self.position + 1
-                ));
-            }
-        }
-        self.data.next_u64()
-    }
-}
-
 fn shuttle_config(budget: &Budget) -> shuttle::Config {
     let mut config = shuttle::Config::new();
     config.failure_persistence = shuttle::FailurePersistence::None;
@@ -831,12 +599,8 @@ fn run_shuttle(plan: &Plan, executions: &Arc<AtomicU64>) -> Result<Outcome, Usag
                 .to_string(),
         )),
     };
-    let recorded = Rc::new(RefCell::new(Recorded::default()));
-    let recorder = Recorder {
-        inner,
-        recorded: Rc::clone(&recorded),
-        progress: Arc::clone(executions),
-    };
+    let (recorder, recorded) = Recorder::new(inner);
+    let recorder = recorder.with_progress(Arc::clone(executions));
     let body = plan.model.bodies.shuttle;
     let params = plan.params.clone();
     let runner = shuttle::Runner::new(recorder, shuttle_config(&budget));
@@ -848,7 +612,7 @@ fn run_shuttle(plan: &Plan, executions: &Arc<AtomicU64>) -> Result<Outcome, Usag
         });
     }));
     let elapsed = start.elapsed();
-    let rec = recorded.borrow();
+    let rec = recorded.lock().unwrap_or_else(|e| e.into_inner());
     let ran = rec.executions;
     let mut outcome = Outcome {
         verdict: Verdict::Holds,
@@ -879,10 +643,7 @@ fn run_shuttle(plan: &Plan, executions: &Arc<AtomicU64>) -> Result<Outcome, Usag
         }
         StrategyKind::Bounded => {}
     }
-    let schedule = ShuttleSchedule {
-        seed: rec.seed,
-        steps: rec.steps.clone(),
-    };
+    let schedule = rec.schedule.clone();
     let preemptions = rec.preemptions;
     drop(rec);
     shuttle_outcome(result, &budget, Some((schedule, preemptions)), &mut outcome);
@@ -896,14 +657,7 @@ pub(crate) fn replay_shuttle(
     schedule: ShuttleSchedule,
     budget: &Budget,
 ) -> Result<Outcome, UsageError> {
-    let diverged = Rc::new(RefCell::new(None));
-    let replayer = Replayer {
-        data: RandomDataSource::initialize(schedule.seed),
-        schedule: schedule.clone(),
-        position: 0,
-        started: false,
-        diverged: Rc::clone(&diverged),
-    };
+    let (replayer, diverged) = Replayer::new(schedule.clone());
     let body = model.bodies.shuttle;
     let run_params = params.clone();
     let runner = shuttle::Runner::new(replayer, shuttle_config(budget));
@@ -923,7 +677,8 @@ pub(crate) fn replay_shuttle(
         failure: None,
         notes: Vec::new(),
     };
-    if let Some(why) = diverged.borrow_mut().take() {
+    let diverged = diverged.lock().unwrap_or_else(|e| e.into_inner()).take();
+    if let Some(why) = diverged {
         return Err(UsageError(format!(
             "the schedule does not fit {} with these parameters ({why}); replay it with the \
              parameters printed with it",
@@ -935,46 +690,4 @@ pub(crate) fn replay_shuttle(
         f.preemptions = None; // not recorded on replay
     }
     Ok(outcome)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// Property: the printable shuttle schedule round-trips, with run lengths.
-    #[test]
-    fn shuttle_schedule_round_trips() {
-        let s = ShuttleSchedule {
-            seed: 0xbeef,
-            steps: vec![
-                Choice::Task(0),
-                Choice::Task(0),
-                Choice::Task(0),
-                Choice::Task(1),
-                Choice::Random,
-                Choice::Task(12),
-                Choice::Task(12),
-            ],
-        };
-        let text = s.encode();
-        assert_eq!(text, "shuttle:beef:0x3,1,r,12x2");
-        assert_eq!(ShuttleSchedule::decode(&text), Ok(s));
-    }
-
-    /// Property: malformed shuttle schedules are refused with a reason, never a panic.
-    #[test]
-    fn bad_shuttle_schedules_are_refused() {
-        for bad in [
-            "",
-            "shuttle:",
-            "shuttle:zz:0",
-            "shuttle:1:",
-            "shuttle:1:0x0",
-            "shuttle:1:ax2",
-            "shuttle:1:0x99999999999",
-            "native",
-        ] {
-            assert!(ShuttleSchedule::decode(bad).is_err(), "{bad:?} accepted");
-        }
-    }
 }

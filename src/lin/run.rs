@@ -504,98 +504,8 @@ pub(crate) mod shuttle_run {
     //! and ends the run, without a panic, once an execution failed.
 
     use super::*;
-    use shuttle::scheduler::{
-        DfsScheduler, PctScheduler, RandomScheduler, Schedule, Scheduler, Task, TaskId,
-    };
-
-    #[derive(Default)]
-    struct Log {
-        steps: Vec<Option<usize>>,
-        seed: u64,
-        preemptions: u32,
-        schedules: HashSet<u64>,
-    }
-
-    impl Log {
-        /// The schedule in threadcheck's printable shuttle form, `shuttle:SEED:STEPS` (task
-        /// numbers with run lengths, `r` for a random draw), which `threadcheck replay`
-        /// decodes.
-        fn text(&self) -> String {
-            let mut out = format!("shuttle:{:x}:", self.seed);
-            let mut i = 0;
-            while i < self.steps.len() {
-                let mut j = i;
-                while j < self.steps.len() && self.steps[j] == self.steps[i] {
-                    j += 1;
-                }
-                if i > 0 {
-                    out.push(',');
-                }
-                match self.steps[i] {
-                    Some(task) => out.push_str(&task.to_string()),
-                    None => out.push('r'),
-                }
-                if j - i > 1 {
-                    out.push_str(&format!("x{}", j - i));
-                }
-                i = j;
-            }
-            out
-        }
-    }
-
-    struct Recording<S> {
-        inner: S,
-        failed: Arc<std::sync::atomic::AtomicBool>,
-        log: Arc<Mutex<Log>>,
-    }
-
-    impl<S: Scheduler> Scheduler for Recording<S> {
-        fn new_execution(&mut self) -> Option<Schedule> {
-            if self.failed.load(Ordering::SeqCst) {
-                return None;
-            }
-            let mut log = self.log.lock().unwrap_or_else(|e| e.into_inner());
-            if !log.steps.is_empty() {
-                let mut h = DefaultHasher::new();
-                log.steps.hash(&mut h);
-                let key = h.finish();
-                log.schedules.insert(key);
-            }
-            log.steps.clear();
-            let schedule = self.inner.new_execution()?;
-            log.preemptions = 0;
-            log.seed = schedule.seed;
-            Some(schedule)
-        }
-
-        fn next_task(
-            &mut self,
-            runnable: &[&Task],
-            current: Option<TaskId>,
-            is_yielding: bool,
-        ) -> Option<TaskId> {
-            let next = self.inner.next_task(runnable, current, is_yielding)?;
-            let mut log = self.log.lock().unwrap_or_else(|e| e.into_inner());
-            if let Some(current) = current {
-                let could_continue = runnable.iter().any(|t| t.id() == current);
-                if current != next && could_continue && !is_yielding {
-                    log.preemptions += 1;
-                }
-            }
-            log.steps.push(Some(usize::from(next)));
-            Some(next)
-        }
-
-        fn next_u64(&mut self) -> u64 {
-            self.log
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .steps
-                .push(None);
-            self.inner.next_u64()
-        }
-    }
+    use crate::rt::shuttle_schedule::{Recorded, Recorder};
+    use shuttle::scheduler::{DfsScheduler, PctScheduler, RandomScheduler, Scheduler};
 
     pub(crate) fn run<T: Target>(
         scenario: &Arc<Scenario<OpOf<T>>>,
@@ -620,6 +530,10 @@ pub(crate) mod shuttle_run {
         }
     }
 
+    fn lock(log: &Mutex<Recorded>) -> std::sync::MutexGuard<'_, Recorded> {
+        log.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
     /// A failing execution of a plain program under shuttle.
     pub(crate) struct ProgramFailure {
         pub message: String,
@@ -638,13 +552,7 @@ pub(crate) mod shuttle_run {
         time: Option<std::time::Duration>,
         stats: &mut Stats,
     ) -> Option<ProgramFailure> {
-        let failed = Arc::new(std::sync::atomic::AtomicBool::new(false));
-        let log = Arc::new(Mutex::new(Log::default()));
-        let scheduler = Recording {
-            inner: scheduler(schedules, seed, executions),
-            failed,
-            log: log.clone(),
-        };
+        let (scheduler, log) = Recorder::new(scheduler(schedules, seed, executions));
         let mut shuttle_config = shuttle::Config::new();
         shuttle_config.failure_persistence = shuttle::FailurePersistence::None;
         shuttle_config.max_time = time;
@@ -660,12 +568,12 @@ pub(crate) mod shuttle_run {
         let outcome =
             std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| runner.run(counted)));
         stats.executions += count.load(Ordering::Relaxed);
-        let mut log = log.lock().unwrap_or_else(|e| e.into_inner());
-        stats.schedules.extend(log.schedules.drain());
+        let mut log = lock(&log);
+        stats.schedules.extend(log.distinct.drain());
         let payload = outcome.err()?;
         Some(ProgramFailure {
             message: panic_text(&payload),
-            schedule: log.text(),
+            schedule: log.schedule.encode(),
             preemptions: log.preemptions,
         })
     }
@@ -677,12 +585,8 @@ pub(crate) mod shuttle_run {
     ) -> Option<ExecFailure<T::Spec>> {
         type Shuttle = crate::rt::Shuttle;
         let failed = Arc::new(std::sync::atomic::AtomicBool::new(false));
-        let log = Arc::new(Mutex::new(Log::default()));
-        let scheduler = Recording {
-            inner,
-            failed: failed.clone(),
-            log: log.clone(),
-        };
+        let (scheduler, log) = Recorder::new(inner);
+        let scheduler = scheduler.with_stop(failed.clone());
         let mut shuttle_config = shuttle::Config::new();
         shuttle_config.failure_persistence = shuttle::FailurePersistence::None;
         let runner = shuttle::Runner::new(scheduler, shuttle_config);
@@ -702,13 +606,13 @@ pub(crate) mod shuttle_run {
             shared.record_failure(shared.current_history(), problem);
         }
         shared.drain_into(stats);
-        let mut log = log.lock().unwrap_or_else(|e| e.into_inner());
-        stats.schedules.extend(log.schedules.drain());
+        let mut log = lock(&log);
+        stats.schedules.extend(log.distinct.drain());
         let (history, problem) = shared.take_failure()?;
         Some(ExecFailure {
             history,
             problem,
-            schedule: Some(log.text()),
+            schedule: Some(log.schedule.encode()),
             preemptions: Some(log.preemptions),
             engine_failure: None,
         })

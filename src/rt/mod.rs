@@ -86,6 +86,8 @@ pub use loom_rt::Loom;
 mod shuttle_rt;
 #[cfg(any(shuttle, feature = "shuttle"))]
 pub use shuttle_rt::Shuttle;
+#[cfg(any(shuttle, feature = "shuttle"))]
+pub(crate) mod shuttle_schedule;
 
 /// The runtime the root aliases use: `Loom` under `--cfg loom`, `Shuttle` under `--cfg shuttle`,
 /// [`Std`] otherwise.
