@@ -83,6 +83,8 @@ pub(crate) struct Dpor {
     not_reversible: u64,
     /// Reversals skipped because they wait for a settled state not reached.
     unsettled: u64,
+    /// The buffer `reverse` builds its sequence in (kept to avoid an allocation per race).
+    scratch: Vec<u32>,
 }
 
 /// Moves the node to its next branch: the first one of its wake-up tree whose thread is not
@@ -115,17 +117,18 @@ impl Dpor {
             redundant: 0,
             not_reversible: 0,
             unsettled: 0,
+            scratch: Vec::new(),
         }
     }
 
     /// `v = notdep(e, E).e'`: the events between `e` and `e' = j` that do not happen after `e`,
     /// then `e'`, in execution order.
-    fn notdep(exec: &Exec, e: u32, j: u32) -> Vec<u32> {
+    fn notdep(exec: &Exec, e: u32, j: u32, v: &mut Vec<u32>) {
         let ev = &exec.events[e as usize];
         let (te, le) = (ev.thread as usize, ev.local);
-        let mut v: Vec<u32> = (e + 1..j).filter(|&k| exec.clock_at(k, te) < le).collect();
+        v.clear();
+        v.extend((e + 1..j).filter(|&k| exec.clock_at(k, te) < le));
         v.push(j);
-        v
     }
 
     /// Event `v[pos]` has no predecessor among the events before it in `v`.
@@ -174,7 +177,22 @@ impl Dpor {
     /// Returns `false` when `e'` waits for a settled state ([`Settle::Awaits`]) that neither the
     /// steps before `e` nor `v` reach: `v` cannot run there, nor before any earlier step.
     fn reverse(&mut self, exec: &Exec, e: u32, j: u32, blocked_here: bool) -> bool {
-        let mut v = Self::notdep(exec, e, j);
+        let mut v = std::mem::take(&mut self.scratch);
+        Self::notdep(exec, e, j, &mut v);
+        let result = self.reverse_sequence(exec, e, j, blocked_here, &mut v);
+        self.scratch = v;
+        result
+    }
+
+    /// [`Dpor::reverse`] with `v = notdep(e, E).e'` built.
+    fn reverse_sequence(
+        &mut self,
+        exec: &Exec,
+        e: u32,
+        j: u32,
+        blocked_here: bool,
+        v: &mut Vec<u32>,
+    ) -> bool {
         let ej = &exec.events[j as usize];
         let obj = ej.obj;
         if ej.blocking && ej.settle == Settle::Awaits {
@@ -287,6 +305,11 @@ impl Strategy for Dpor {
 
     fn races_from(&self) -> u32 {
         // `end_execution` only reverses races whose later step is in the new part.
+        self.replay_len.saturating_sub(1) as u32
+    }
+
+    fn replayed_prefix(&self) -> u32 {
+        // The nodes followed before the new branch were all run by the previous execution.
         self.replay_len.saturating_sub(1) as u32
     }
 

@@ -69,6 +69,7 @@ pub(crate) fn check(
     let mut out_of_budget = false;
     let stats = std::env::var_os("THREADCHECK_ENGINE_STATS").is_some();
     let mut traces = std::collections::HashSet::new();
+    let mut total_steps: u64 = 0;
     loop {
         if let Some(max) = budget.max_executions {
             let bounded_by_budget = matches!(
@@ -93,6 +94,7 @@ pub(crate) fn check(
             break;
         }
         let end = runner.run(&mut *strategy);
+        total_steps += runner.choices.len() as u64;
         if stats && matches!(end, End::Complete) {
             let fp = runner.exec.borrow().fingerprint();
             traces.insert(fp);
@@ -176,7 +178,8 @@ pub(crate) fn check(
     let exhaustive = failure.is_none() && !out_of_budget && strategy.complete();
     if stats {
         eprintln!(
-            "threadcheck engine: {executions} executions, {} distinct traces completed ({}), {:?}",
+            "threadcheck engine: {executions} executions, {total_steps} steps, {} distinct traces \
+             completed ({}), {:?}",
             traces.len(),
             strategy.stats(),
             started.elapsed()

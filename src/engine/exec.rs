@@ -256,6 +256,16 @@ pub(crate) struct Exec {
     pub new_threads: Vec<(usize, Body)>,
     /// Whether the step being attempted is a preemption (set by the scheduler).
     pub preempting: bool,
+    /// Emptied vectors of the previous execution's objects and threads, reused so that an
+    /// execution allocates (almost) nothing once the first one has run.
+    spare_objects: Vec<(Vec<AccessRec>, Vec<u32>)>,
+    spare_threads: Vec<(Vec<u32>, Vec<OpenSection>)>,
+    /// The previous execution's events and clocks: the first `kept` of them are known to be
+    /// repeated by this execution (the strategy replays that prefix), so their vector clocks
+    /// are copied instead of computed.
+    prev_events: Vec<Event>,
+    prev_clocks: Vec<u32>,
+    kept: u32,
 }
 
 static NEXT_GEN: AtomicU64 = AtomicU64::new(1);
@@ -346,15 +356,41 @@ impl Exec {
             first_caught: None,
             new_threads: Vec::new(),
             preempting: false,
+            spare_objects: Vec::new(),
+            spare_threads: Vec::new(),
+            prev_events: Vec::new(),
+            prev_clocks: Vec::new(),
+            kept: 0,
         }
     }
 
-    /// Clears everything for a new execution whose main thread is thread 0.
-    pub(crate) fn reset(&mut self) {
+    /// A new thread, with the vectors of a previous execution's thread if any.
+    fn new_thread(&mut self, name: String, daemon: bool, parent_clock: &[u32]) -> Th {
+        let (mut clock, sections) = self.spare_threads.pop().unwrap_or_default();
+        clock.extend_from_slice(parent_clock);
+        let mut th = Th::new(name, daemon, clock);
+        th.sections = sections;
+        th
+    }
+
+    /// Clears everything for a new execution whose main thread is thread 0. The new execution
+    /// repeats the first `replayed` steps of the previous one (a strategy's replayed prefix).
+    pub(crate) fn reset(&mut self, replayed: u32) {
         self.gen = NEXT_GEN.fetch_add(1, Ordering::Relaxed);
         self.current = 0;
-        self.threads.clear();
-        self.objects.clear();
+        std::mem::swap(&mut self.events, &mut self.prev_events);
+        std::mem::swap(&mut self.clocks, &mut self.prev_clocks);
+        self.kept = replayed.min(self.prev_events.len() as u32);
+        for mut th in self.threads.drain(..) {
+            th.clock.clear();
+            th.sections.clear();
+            self.spare_threads.push((th.clock, th.sections));
+        }
+        for mut obj in self.objects.drain(..) {
+            obj.accesses.clear();
+            obj.events.clear();
+            self.spare_objects.push((obj.accesses, obj.events));
+        }
         self.events.clear();
         self.clocks.clear();
         self.races.clear();
@@ -363,19 +399,20 @@ impl Exec {
         self.first_caught = None;
         self.new_threads.clear();
         self.preempting = false;
-        self.threads
-            .push(Th::new("MainThread".to_string(), false, vec![0]));
+        let main = self.new_thread("MainThread".to_string(), false, &[0]);
+        self.threads.push(main);
     }
 
     /// Registers an object; ids follow registration order.
     pub(crate) fn register(&mut self, meta: &ObjectMeta) -> u32 {
         let id = self.objects.len() as u32;
+        let (accesses, events) = self.spare_objects.pop().unwrap_or_default();
         self.objects.push(Obj {
             meta: meta.clone(),
             version: 0,
             owner: None,
-            accesses: Vec::new(),
-            events: Vec::new(),
+            accesses,
+            events,
         });
         id
     }
@@ -475,7 +512,12 @@ impl Exec {
         let mut clock_off = 0;
         let mut clock_len = 0;
         if self.track_clocks {
-            self.update_clock(t, op, idx, local);
+            if !self.repeat_clock(t, op, idx) {
+                self.update_clock(t, op, idx, local);
+            }
+            if op.obj != NO_OBJ {
+                self.record_access(t, op, idx);
+            }
             let th = &self.threads[t];
             clock_off = self.clocks.len() as u32;
             clock_len = th.clock.len() as u8;
@@ -510,6 +552,27 @@ impl Exec {
             self.notes.push(None);
         }
         idx
+    }
+
+    /// For an event of the replayed prefix: sets the thread's clock to the one the same event
+    /// had in the previous execution (the prefix repeats it, with the same clocks). `false`
+    /// when the event is not in the prefix, or differs (a nondeterministic program: the
+    /// strategy reports it), and the clock must be computed.
+    fn repeat_clock(&mut self, t: usize, op: &OpDesc, idx: u32) -> bool {
+        if idx >= self.kept {
+            return false;
+        }
+        let prev = &self.prev_events[idx as usize];
+        if prev.thread as usize != t || prev.obj != op.obj || prev.action != op.action {
+            self.kept = idx;
+            return false;
+        }
+        let from = prev.clock as usize;
+        let clock = &self.prev_clocks[from..from + prev.clock_len as usize];
+        let th = &mut self.threads[t];
+        th.clock.clear();
+        th.clock.extend_from_slice(clock);
+        true
     }
 
     /// Vector-clock update and direct-race detection for event `idx` of thread `t`.
@@ -565,6 +628,10 @@ impl Exec {
             self.threads[t].clock = clock;
         }
         self.threads[t].clock[t] = local;
+    }
+
+    /// Remembers event `idx` as thread `t`'s last access to the object with this class.
+    fn record_access(&mut self, t: usize, op: &OpDesc, idx: u32) {
         let accesses = &mut self.objects[op.obj as usize].accesses;
         match accesses
             .iter_mut()
@@ -586,14 +653,16 @@ impl Exec {
         if id >= MAX_THREADS {
             return Err(Abort::TooManyThreads(id));
         }
-        let clock = if self.track_clocks {
-            let mut c = self.threads[self.current].clock.clone();
-            c.resize(id + 1, 0);
-            c
+        let parent_clock = if self.track_clocks {
+            std::mem::take(&mut self.threads[self.current].clock)
         } else {
             Vec::new()
         };
-        let mut th = Th::new(spec.name, spec.daemon, clock);
+        let mut th = self.new_thread(spec.name, spec.daemon, &parent_clock);
+        self.threads[self.current].clock = parent_clock;
+        if self.track_clocks {
+            th.clock.resize(id + 1, 0);
+        }
         th.spawn_event = self.threads[self.current].last_event;
         self.threads.push(th);
         self.new_threads.push((id, body));

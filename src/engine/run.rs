@@ -89,6 +89,11 @@ pub(crate) trait Strategy {
     fn races_from(&self) -> u32 {
         0
     }
+    /// How many first steps of the next execution repeat the previous execution's (the
+    /// strategy replays them), so that their vector clocks can be reused.
+    fn replayed_prefix(&self) -> u32 {
+        0
+    }
     /// Strategy-specific statistics, for `THREADCHECK_ENGINE_STATS`.
     fn stats(&self) -> String {
         String::new()
@@ -281,8 +286,13 @@ impl Runner {
         let _installed = Installed::new(&self.exec);
         {
             let mut e = self.exec.borrow_mut();
-            e.reset();
             e.track_clocks = strategy.needs_clocks();
+            let replayed = if e.track_clocks {
+                strategy.replayed_prefix()
+            } else {
+                0
+            };
+            e.reset(replayed);
             e.races_from = strategy.races_from();
             e.threads[0].started = true;
         }
