@@ -76,7 +76,7 @@ fn fuzz_holds_on_a_correct_model_shuttle() {
 }
 
 /// Property: misuse is a usage error (exit 2): loom cannot fuzz, --html needs native, batch 0,
-/// an unknown strategy or model.
+/// an unknown strategy or model, a bad duration, seed or model parameter.
 #[test]
 fn fuzz_refuses_misuse() {
     for args in [
@@ -92,6 +92,10 @@ fn fuzz_refuses_misuse() {
         &["fuzz", "semaphore", "--batch", "0"],
         &["fuzz", "semaphore", "--strategy", "exhaustive"],
         &["fuzz", "no-such-model"],
+        &["fuzz", "semaphore", "--strategy", "nope"],
+        &["fuzz", "semaphore", "--time", "abc"],
+        &["fuzz", "semaphore", "--seed", "-1"],
+        &["fuzz", "semaphore", "--threads", "0"],
     ] {
         assert_eq!(code(&threadcheck(args)), 2, "{args:?}");
     }
@@ -142,4 +146,25 @@ fn fuzz_portfolio_is_named_and_schedules_are_shrunk_to_fewest_steps() {
         notes.contains("no failing schedule with that many is shorter"),
         "{notes}"
     );
+}
+
+/// Property: a budget that ends before the first execution is inconclusive (exit 3), not
+/// "holds in the sample" over 0 executions.
+#[test]
+fn fuzz_with_no_time_is_inconclusive() {
+    for engine in ["native", "shuttle"] {
+        let out = threadcheck(&[
+            "fuzz",
+            "semaphore",
+            "--engine",
+            engine,
+            "--time",
+            "0s",
+            "--json",
+        ]);
+        assert_eq!(code(&out), 3, "{engine}: {}", stdout(&out));
+        let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+        assert_eq!(report["verdict"], "inconclusive", "{engine}");
+        assert_eq!(report["executions"], 0, "{engine}");
+    }
 }

@@ -438,3 +438,38 @@ fn fuzz_finds_the_racy_semaphore_native() {
     let failure = report.failure.expect("found");
     assert_fewest_preemptions(&failure, 1);
 }
+
+/// Property: `fuzz_program` on the native engine reports progress (growing executions) even
+/// when every batch is shorter than the engine's own 100 ms progress interval.
+#[test]
+fn fuzz_program_reports_native_progress_per_batch() {
+    use std::sync::{Arc, Mutex};
+    fn locked<R: Runtime>() {
+        let lock = Arc::new(Lock::<u32, R>::new(0));
+        let l2 = lock.clone();
+        let t = threadcheck::thread::Builder::<R>::new()
+            .spawn(move || l2.with(|n| *n += 1))
+            .unwrap();
+        lock.with(|n| *n += 1);
+        t.join().unwrap();
+        assert_eq!(*lock.lock(), 2);
+    }
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let sink = seen.clone();
+    let mut config = threadcheck::lin::FuzzConfig::new(threadcheck::lin::Engine::Native);
+    config.time = std::time::Duration::from_millis(500);
+    config.executions_per_scenario = 10;
+    config.progress = Some(Arc::new(move |p| sink.lock().unwrap().push(*p)));
+    let report =
+        threadcheck::lin::fuzz_program(&config, Arc::new(locked::<threadcheck::rt::Native>))
+            .unwrap();
+    assert!(report.failure.is_none() && report.stopped.is_none());
+    let seen = seen.lock().unwrap();
+    assert!(seen.len() >= 3, "progress reported {} times", seen.len());
+    assert!(
+        seen[0].executions > 0,
+        "the first report counts the first batch"
+    );
+    assert!(seen.windows(2).all(|w| w[0].executions <= w[1].executions));
+    assert_eq!(seen.last().unwrap().executions, report.progress.executions);
+}

@@ -88,7 +88,8 @@ Batches of random or PCT executions run one after the other, each batch with its
 from --seed (so one seed reproduces the whole run); `portfolio` rotates random, PCT depth 2, 3
 and 4 across batches. The progress line shows executions, distinct schedules (shuttle) and the
 rate. On the native engine a failure is then minimised: the bounded search finds a failing
-schedule with the fewest preemptions, which is printed step by step with its replay command.
+schedule with the fewest preemptions, then the fewest steps, which is printed step by step with
+its replay command (the shrinking may run up to 10 s past the --time budget).
 
 For models too big to explore exhaustively (`threadcheck check` would not finish), this is the
 search to run; a run that finds nothing is evidence, not a proof.";
@@ -101,7 +102,8 @@ Examples:
   Ten seconds of PCT on shuttle, reproducible:
     threadcheck fuzz semaphore --engine shuttle --strategy pct --time 10s --seed 7
 
-Exit codes: 0 nothing found within the budget, 1 counterexample or deadlock, 2 bad usage.";
+Exit codes: 0 nothing found within the budget, 1 counterexample or deadlock, 2 bad usage or input,
+3 nothing ran (the budget ended before the first execution): inconclusive.";
 
 /// How `fuzz` schedules its batches.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]

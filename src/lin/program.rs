@@ -22,7 +22,8 @@ pub struct ProgramFuzzReport {
     pub failure: Option<Failure>,
     /// True when the failure's schedule has the fewest preemptions (native engine).
     pub schedule_minimal: bool,
-    /// Why the run ended before its time budget with nothing found (the engine ran nothing).
+    /// Why the run found nothing and showed nothing either: the engine ran no execution (the
+    /// time budget ended before the first one, or the engine refused to run).
     pub stopped: Option<String>,
 }
 
@@ -198,13 +199,19 @@ pub fn fuzz_program(
                 }
             }
         }
-        if let (Some(callback), Engine::Std) = (&config.progress, config.engine) {
+        // After every batch, on every engine: the native engine reports progress itself only
+        // every 100 ms of one search, and a batch is usually shorter than that.
+        if let Some(callback) = &config.progress {
             callback(&snapshot(&stats, batch));
         }
-        #[cfg(any(shuttle, feature = "shuttle"))]
-        if let (Some(callback), Engine::Shuttle) = (&config.progress, config.engine) {
-            callback(&snapshot(&stats, batch));
-        }
+    }
+    if stats.executions == 0 {
+        // A budget that ended before the first execution is no evidence of anything.
+        let why = format!(
+            "the time budget ({:?}) ran out before the first execution",
+            config.time
+        );
+        return report(&stats, batch, None, false, Some(why));
     }
     report(&stats, batch, None, false, None)
 }
