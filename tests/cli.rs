@@ -431,6 +431,53 @@ fn budget_hit_exits_3() {
     assert!(stdout(&o).contains("branch limit"), "{}", stdout(&o));
 }
 
+/// Property: a sample of no execution is no evidence: with `--time 0s` every engine and
+/// strategy that can run exits 3 (INCONCLUSIVE, 0 executions), never 0 ("holds"). Its twin: the
+/// same sampling with a budget that lets executions run exits 0.
+#[test]
+fn zero_budget_is_inconclusive_on_every_engine() {
+    for (engine, strategy) in [
+        ("native", "exhaustive"),
+        ("native", "random"),
+        ("native", "pct"),
+        ("native", "bounded"),
+        ("shuttle", "exhaustive"),
+        ("shuttle", "random"),
+        ("shuttle", "pct"),
+        ("loom", "exhaustive"),
+    ] {
+        let o = threadcheck(&[
+            "check",
+            "producer-consumer-fixed",
+            "--engine",
+            engine,
+            "--strategy",
+            strategy,
+            "--time",
+            "0s",
+            "--json",
+        ]);
+        assert_eq!(code(&o), 3, "{engine} {strategy}: {}{}", stdout(&o), stderr(&o));
+        let v = json(&o);
+        assert_eq!(v["verdict"], "inconclusive", "{engine} {strategy}: {v}");
+        assert_eq!(v["executions"], 0, "{engine} {strategy}: {v}");
+    }
+    for engine in ["native", "shuttle"] {
+        let o = threadcheck(&[
+            "check",
+            "producer-consumer-fixed",
+            "--engine",
+            engine,
+            "--strategy",
+            "random",
+            "--max-executions",
+            "5",
+        ]);
+        assert_eq!(code(&o), 0, "{engine}: {}{}", stdout(&o), stderr(&o));
+        assert!(stdout(&o).contains("HOLDS in the sample"), "{}", stdout(&o));
+    }
+}
+
 /// Property: `--json` prints one object with the contract's fields and types.
 #[test]
 fn json_shape() {

@@ -86,7 +86,7 @@ Fuzz a model's schedules until a time budget runs out or an execution fails.
 
 Batches of random or PCT executions run one after the other, each batch with its own seed derived
 from --seed (so one seed reproduces the whole run); `portfolio` rotates random, PCT depth 2, 3
-and 4 across batches. The progress line shows executions, distinct schedules (shuttle) and the
+and 4 across batches. The progress line shows executions, distinct schedules and the
 rate. On the native engine a failure is then minimised: the bounded search finds a failing
 schedule with the fewest preemptions, then the fewest steps, which is printed step by step with
 its replay command (the shrinking may run up to 10 s past the --time budget).

@@ -225,6 +225,7 @@ fn native_check(
         progress: Some(Arc::new(move |p: &engine::Progress| {
             counter.store(base + p.executions, Ordering::Relaxed);
         })),
+        ..Config::default()
     };
     let body = plan.model.bodies.native;
     let params = plan.params.clone();
@@ -259,8 +260,10 @@ fn run_native(plan: &Plan, executions: &Arc<AtomicU64>) -> Result<Outcome, Usage
     if plan.strategy.samples()
         && outcome.verdict == Verdict::Inconclusive
         && report.failure.is_none()
+        && report.executions > 0
     {
-        // A random or PCT sample that ran its course found nothing: that is its answer.
+        // A random or PCT sample that ran its course found nothing: that is its answer (a
+        // sample of no execution is none: it stays inconclusive).
         outcome.verdict = Verdict::Holds;
         outcome.exhaustive = false;
     }
@@ -328,6 +331,7 @@ pub(crate) fn replay_native(
         reductions,
         progress: None,
         shortest: false,
+        ..Config::default()
     };
     let body = model.bodies.native;
     let params = params.clone();
@@ -633,6 +637,11 @@ fn run_shuttle(plan: &Plan, executions: &Arc<AtomicU64>) -> Result<Outcome, Usag
             } else {
                 outcome.exhaustive = true;
             }
+        }
+        StrategyKind::Random | StrategyKind::Pct | StrategyKind::Portfolio if ran == 0 => {
+            // A sample of no execution is no evidence.
+            outcome.verdict = Verdict::Inconclusive;
+            outcome.limited_by = Some(budget_words(&budget, by_count));
         }
         StrategyKind::Random | StrategyKind::Pct | StrategyKind::Portfolio => {
             outcome.limited_by = Some(if plan.strategy == StrategyKind::Pct {

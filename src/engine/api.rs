@@ -2,7 +2,8 @@
 
 use crate::report::Trace;
 use std::fmt;
-use std::sync::Arc;
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 /// How the engine chooses which interleavings to run.
@@ -109,6 +110,9 @@ pub struct Progress {
 /// A callback receiving progress about ten times a second.
 pub type ProgressFn = Arc<dyn Fn(&Progress) + Send + Sync>;
 
+/// Fingerprints of the schedules of complete executions (see [`Config::schedules_seen`]).
+pub type ScheduleSet = Arc<Mutex<HashSet<u64>>>;
+
 /// Everything a search needs besides the program.
 #[derive(Clone, Default)]
 pub struct Config {
@@ -125,6 +129,31 @@ pub struct Config {
     /// with fewer steps, and report the shortest one found ([`Failure::fewest_steps`] says
     /// whether that exploration finished within the budget). Other strategies ignore it.
     pub shortest: bool,
+    /// When set, a fingerprint of every complete execution's schedule (the sequence of threads
+    /// that ran) is added to this set, so that a caller running several searches (a fuzzer's
+    /// batches with different seeds) can count the distinct schedules it has seen.
+    ///
+    /// ```
+    /// use threadcheck::engine::{check, Config, Strategy, Budget};
+    /// use threadcheck::{rt::Native, sync::Var, thread::JoinHandle};
+    /// let seen = threadcheck::engine::ScheduleSet::default();
+    /// let config = Config {
+    ///     strategy: Strategy::Random { seed: 1 },
+    ///     budget: Budget { max_executions: Some(50), ..Budget::default() },
+    ///     schedules_seen: Some(seen.clone()),
+    ///     ..Config::default()
+    /// };
+    /// check(&config, || {
+    ///     let v = std::sync::Arc::new(Var::<u32, Native>::new(0));
+    ///     let w = { let v = v.clone(); JoinHandle::<(), Native>::spawn(move || v.set(1)) };
+    ///     v.set(2);
+    ///     w.join().unwrap();
+    /// })
+    /// .unwrap();
+    /// let distinct = seen.lock().unwrap().len();
+    /// assert!(distinct > 1 && distinct <= 50);
+    /// ```
+    pub schedules_seen: Option<ScheduleSet>,
 }
 
 impl fmt::Debug for Config {

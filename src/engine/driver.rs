@@ -95,6 +95,12 @@ pub(crate) fn check(
         }
         let end = runner.run(&mut *strategy);
         total_steps += runner.choices.len() as u64;
+        if let (Some(seen), End::Complete) = (&config.schedules_seen, &end) {
+            let fingerprint = schedule_fingerprint(&runner.choices);
+            seen.lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .insert(fingerprint);
+        }
         if stats && matches!(end, End::Complete) {
             let fp = runner.exec.borrow().fingerprint();
             traces.insert(fp);
@@ -355,4 +361,14 @@ fn build_trace(exec: &Exec, end: &End) -> Trace {
         });
     }
     Trace { threads, steps }
+}
+
+/// A fingerprint of the sequence of threads that ran (FNV-1a, 64 bits).
+fn schedule_fingerprint(choices: &[Choice]) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for c in choices {
+        h ^= u64::from(c.thread);
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    h
 }
