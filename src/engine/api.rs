@@ -1,8 +1,8 @@
 //! The engine's public contract: configuration in, [`Report`] out.
 
 use crate::report::Trace;
-use std::fmt;
 use std::collections::HashSet;
+use std::fmt;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 

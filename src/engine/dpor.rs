@@ -85,6 +85,8 @@ pub(crate) struct Dpor {
     unsettled: u64,
     /// The buffer `reverse` builds its sequence in (kept to avoid an allocation per race).
     scratch: Vec<u32>,
+    /// Steps replayed to reach the new branches, over all executions.
+    replayed: u64,
 }
 
 /// Moves the node to its next branch: the first one of its wake-up tree whose thread is not
@@ -118,6 +120,7 @@ impl Dpor {
             not_reversible: 0,
             unsettled: 0,
             scratch: Vec::new(),
+            replayed: 0,
         }
     }
 
@@ -219,7 +222,7 @@ impl Dpor {
         }
         let node = &self.nodes[e as usize];
         let asleep = (node.sleep | node.done) & !bit(node.chosen as usize);
-        if members(asleep).any(|q| Self::weak_initial(exec, &v, e, q)) {
+        if members(asleep).any(|q| Self::weak_initial(exec, v, e, q)) {
             self.redundant += 1;
             return true;
         }
@@ -228,7 +231,7 @@ impl Dpor {
         if blocked & bit(exec.events[v[0] as usize].thread as usize) != 0 {
             let first = (0..v.len()).find(|&pos| {
                 blocked & bit(exec.events[v[pos] as usize].thread as usize) == 0
-                    && Self::is_initial(exec, &v, pos)
+                    && Self::is_initial(exec, v, pos)
             });
             match first {
                 Some(pos) => {
@@ -250,9 +253,9 @@ impl Dpor {
                     .iter()
                     .position(|&k| exec.events[k as usize].thread == c.thread);
                 match pos {
-                    Some(pos) if Self::is_initial(exec, &v, pos) => Some((idx, Some(pos))),
+                    Some(pos) if Self::is_initial(exec, v, pos) => Some((idx, Some(pos))),
                     Some(_) => None,
-                    None if Self::independent_of_all(exec, c.obj, c.class, &v) => Some((idx, None)),
+                    None if Self::independent_of_all(exec, c.obj, c.class, v) => Some((idx, None)),
                     None => None,
                 }
             });
@@ -269,7 +272,7 @@ impl Dpor {
                     level = &mut level[idx].children;
                 }
                 None => {
-                    level.extend(Wut::chain(exec, &v));
+                    level.extend(Wut::chain(exec, v));
                     self.inserted += 1;
                     return true;
                 }
@@ -322,6 +325,7 @@ impl Strategy for Dpor {
         while let Some(node) = self.nodes.last_mut() {
             if take_branch(node) {
                 self.replay_len = self.nodes.len();
+                self.replayed += self.replay_len as u64 - 1;
                 return true;
             }
             self.nodes.pop();
@@ -561,8 +565,13 @@ impl Strategy for Dpor {
     fn stats(&self) -> String {
         format!(
             "{} abandoned as sleep-set blocked, {} as not executable; {} race reversals \
-             inserted, {} redundant, {} waiting for an unsettled state",
-            self.sleep_blocked, self.not_reversible, self.inserted, self.redundant, self.unsettled
+             inserted, {} redundant, {} waiting for an unsettled state; {} steps replayed",
+            self.sleep_blocked,
+            self.not_reversible,
+            self.inserted,
+            self.redundant,
+            self.unsettled,
+            self.replayed
         )
     }
 
