@@ -457,7 +457,13 @@ fn zero_budget_is_inconclusive_on_every_engine() {
             "0s",
             "--json",
         ]);
-        assert_eq!(code(&o), 3, "{engine} {strategy}: {}{}", stdout(&o), stderr(&o));
+        assert_eq!(
+            code(&o),
+            3,
+            "{engine} {strategy}: {}{}",
+            stdout(&o),
+            stderr(&o)
+        );
         let v = json(&o);
         assert_eq!(v["verdict"], "inconclusive", "{engine} {strategy}: {v}");
         assert_eq!(v["executions"], 0, "{engine} {strategy}: {v}");

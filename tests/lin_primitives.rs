@@ -1,6 +1,6 @@
 //! Linearizability of Event, BoundedSemaphore, RLock and Barrier, each with a broken twin the
 //! fuzzer must catch within a stated number of scenarios and shrink to at most 2 threads x 2
-//! operations (shuttle; on the native engine also with the fewest preemptions).
+//! operations (shuttle and loom; on the native engine also with the fewest preemptions).
 #![cfg(feature = "lin")]
 
 #[macro_use]
@@ -136,7 +136,9 @@ impl Target for CachedEventTarget {
     }
 }
 
-lin_tests!(event, EventTarget, CachedEventTarget, 40);
+// Under loom's smaller scenarios (2 x 2) the twin's bug, `[Set] | [WaitTimeout, IsSet]`, is
+// rarer: seed 0 meets it in scenario 69.
+lin_tests!(event, EventTarget, CachedEventTarget, 40, loom_within = 80);
 
 // ---------------------------------------------------------------- BoundedSemaphore
 

@@ -54,6 +54,13 @@ fn readme_shows_this_example() {
     assert_eq!(squash(block), squash(EXAMPLE));
 }
 
+/// Property: the example's type is linearizable under loom too (`Config::loom()`).
+#[cfg(feature = "loom")]
+#[test]
+fn example_passes_on_loom() {
+    lin::assert_linearizable::<Mine>(&lin::Config::loom());
+}
+
 /// Property: the example's type is linearizable on the other engines too.
 #[test]
 fn example_passes_on_shuttle_and_std() {

@@ -2,8 +2,10 @@
 //! must catch within a stated number of scenarios and shrink to at most 2 threads x 2
 //! operations.
 //!
-//! Engines: shuttle (PCT), std (OS threads, stress only: passing types), and the native engine
-//! (exhaustive for small scenarios, schedule shrinking to the fewest preemptions).
+//! Engines: shuttle (PCT), std (OS threads, stress only: passing types), the native engine
+//! (exhaustive for small scenarios, schedule shrinking to the fewest preemptions), and loom
+//! (preemption-bounded exploration of 2 x 2 scenarios; also its deadlock report and
+//! `fuzz_program`'s refusal).
 #![cfg(feature = "lin")]
 
 mod lin_support;
@@ -311,6 +313,163 @@ fn peek_then_pop_is_caught_native() {
     assert_fewest_preemptions(&failure, 1);
 }
 
+// ---------------------------------------------------------------- loom
+
+/// Property: Semaphore(1) is linearizable under loom (`Config::loom()`: 30 scenarios of 2
+/// threads x 2 operations after at most 1 init operation, at most 2 preemptions each).
+#[cfg(feature = "loom")]
+#[test]
+fn semaphore_is_linearizable_loom() {
+    assert_passes::<SemaphoreTarget>(&Config::loom());
+}
+
+/// Property: the Lock-protected stack is linearizable under loom (`Config::loom()`).
+#[cfg(feature = "loom")]
+#[test]
+fn lock_stack_is_linearizable_loom() {
+    assert_passes::<LockStack>(&Config::loom());
+}
+
+/// Twin: check-then-decrement is caught under loom within 10 scenarios (seeds 0-2: 1, 3 and 2),
+/// as a linearizability violation shrunk to 2x2; the report says that loom gives no replayable
+/// schedule and that shrinking the schedule needs the native engine, and its regression test
+/// runs loom.
+#[cfg(feature = "loom")]
+#[test]
+fn racy_semaphore_is_caught_loom() {
+    let failure = assert_caught::<RacySemaphoreTarget>(&Config::loom().scenarios(10), 10);
+    assert_eq!(failure.engine, "loom");
+    assert_eq!(
+        (failure.schedule.as_ref(), failure.preemptions),
+        (None, None)
+    );
+    assert!(!failure.schedule_minimal);
+    let report = failure.to_string();
+    assert!(report.contains("found by the loom engine"), "{report}");
+    assert!(
+        report.contains("Schedule: none (loom records no replayable schedule"),
+        "{report}"
+    );
+    assert!(
+        report.contains("shrinking the schedule to the fewest preemptions needs the native engine"),
+        "{report}"
+    );
+    assert!(
+        report.contains("threadcheck::lin::Config::loom()"),
+        "{report}"
+    );
+}
+
+/// Twin: peek-then-pop is caught under loom within 70 scenarios (seeds 0-2: 61, 14 and 11; its
+/// bug needs a push before two pops, rarer in loom's 2 x 2 scenarios), shrunk to 2x2.
+#[cfg(feature = "loom")]
+#[test]
+fn peek_then_pop_is_caught_loom() {
+    assert_caught::<PeekThenPopStack>(&Config::loom().scenarios(70), 70);
+}
+
+/// Property: the regression test printed for a loom failure re-finds the bug under loom (the
+/// scenario of `lin_regression`), and passes on the correct stack.
+#[cfg(feature = "loom")]
+#[test]
+fn lin_regression_loom() {
+    let scenario = threadcheck::lin::Scenario {
+        init: vec![],
+        threads: vec![vec![StackOp::Push(0), StackOp::Pop], vec![StackOp::Pop]],
+    };
+    let failure = threadcheck::lin::check_scenario::<PeekThenPopStack>(&scenario, &Config::loom())
+        .unwrap_err();
+    assert!(
+        matches!(
+            failure.problem,
+            threadcheck::lin::Problem::NotLinearizable(_)
+        ),
+        "{failure}"
+    );
+    let summary = threadcheck::lin::assert_scenario::<LockStack>(&scenario, &Config::loom());
+    assert!(summary.executions > 1 && !summary.exhaustive, "{summary:?}");
+}
+
+/// An operation that blocks forever: `acquire` on a semaphore with no permit.
+#[cfg(feature = "loom")]
+struct BlockingAcquire;
+
+#[cfg(feature = "loom")]
+impl Target for BlockingAcquire {
+    type Spec = SemSpec;
+    type Imp<R: Runtime> = Semaphore<R>;
+    fn spec() -> SemSpec {
+        SemSpec(0)
+    }
+    fn new<R: Runtime>() -> Semaphore<R> {
+        Semaphore::new(0)
+    }
+    fn call<R: Runtime>(s: &Semaphore<R>, _: &SemOp) -> SemRet {
+        s.acquire().forget();
+        SemRet::Acquired(true)
+    }
+    fn ops() -> BoxedStrategy<SemOp> {
+        Just(SemOp::TryAcquire).boxed()
+    }
+}
+
+/// Property: under loom an operation that blocks forever is reported as a deadlock (loom's own
+/// panic, not a later one of the abandoned execution), with the call pending in the history.
+#[cfg(feature = "loom")]
+#[test]
+fn blocking_operation_is_a_deadlock_loom() {
+    let scenario = threadcheck::lin::Scenario {
+        init: vec![],
+        threads: vec![vec![SemOp::TryAcquire]],
+    };
+    let failure = threadcheck::lin::check_scenario::<BlockingAcquire>(&scenario, &Config::loom())
+        .unwrap_err();
+    match &failure.problem {
+        threadcheck::lin::Problem::Engine(why) => assert!(why.starts_with("deadlock"), "{why}"),
+        other => panic!("{other:?}\n{failure}"),
+    }
+    assert!(failure.history.has_pending(), "{failure}");
+}
+
+/// Property: `fuzz` runs on loom (each scenario's preemption-bounded exploration, whatever the
+/// strategy: loom has no random or PCT scheduler) and finds the racy semaphore, shrunk to 2x2,
+/// long before its 60 s budget.
+#[cfg(feature = "loom")]
+#[test]
+fn fuzz_finds_the_racy_semaphore_loom() {
+    let mut config = threadcheck::lin::FuzzConfig::new(threadcheck::lin::Engine::Loom);
+    config.time = std::time::Duration::from_secs(60);
+    let report = threadcheck::lin::fuzz::<RacySemaphoreTarget>(&config);
+    let failure = report.failure.expect("the fuzzer finds the race");
+    assert_eq!(failure.engine, "loom");
+    assert!(
+        matches!(
+            failure.problem,
+            threadcheck::lin::Problem::NotLinearizable(_)
+        ),
+        "{failure}"
+    );
+    assert!(failure.scenario.thread_count() <= 2 && failure.scenario.max_ops_per_thread() <= 2);
+    assert!(report.progress.executions > 0 && report.progress.elapsed.as_secs() < 60);
+}
+
+/// Property: `fuzz_program` refuses loom, as `threadcheck fuzz --engine loom` does: nothing
+/// runs, and the report says why.
+#[cfg(feature = "loom")]
+#[test]
+fn fuzz_program_refuses_loom() {
+    let config = threadcheck::lin::FuzzConfig::new(threadcheck::lin::Engine::Loom);
+    let report = threadcheck::lin::fuzz_program(
+        &config,
+        std::sync::Arc::new(lost_update::<threadcheck::rt::Loom>),
+    )
+    .unwrap();
+    assert!(report.failure.is_none());
+    assert_eq!(report.progress.executions, 0);
+    let why = report.stopped.expect("the reason");
+    assert!(why.contains("loom has no random or pct scheduler"), "{why}");
+}
+
 // ---------------------------------------------------------------- regression test, fuzzing
 
 /// Property: the regression test the report prints compiles and re-finds the bug (pasted
@@ -472,4 +631,19 @@ fn fuzz_program_reports_native_progress_per_batch() {
     );
     assert!(seen.windows(2).all(|w| w[0].executions <= w[1].executions));
     assert_eq!(seen.last().unwrap().executions, report.progress.executions);
+    // Distinct schedules are counted on the native engine too: more than one of this
+    // program's few schedules, never more than the executions, never decreasing.
+    let distinct: Vec<u64> = seen
+        .iter()
+        .map(|p| {
+            p.distinct_schedules
+                .expect("native counts distinct schedules")
+        })
+        .collect();
+    let last = *distinct.last().unwrap();
+    assert!(
+        last > 1 && last <= report.progress.executions,
+        "{distinct:?}"
+    );
+    assert!(distinct.windows(2).all(|w| w[0] <= w[1]), "{distinct:?}");
 }

@@ -25,7 +25,8 @@ pub struct Summary {
     pub executions: u64,
     /// Distinct histories observed (orders of invocations and responses).
     pub distinct_histories: u64,
-    /// True when every scenario was explored exhaustively (native engine).
+    /// True when every scenario was explored exhaustively (native engine; loom with
+    /// [`Schedules::Exhaustive`] when no scenario reached [`Config::executions`]).
     pub exhaustive: bool,
 }
 
@@ -73,9 +74,14 @@ fn fails<T: Target>(
         return Some(failure);
     }
     let exhaustive = config.engine == Engine::Native
-        && (config.schedules == Schedules::Exhaustive
-            || (config.schedules == Schedules::Auto
-                && candidate.total_ops() <= config.exhaustive_max_ops));
+        && (matches!(
+            config.schedules,
+            Schedules::Exhaustive | Schedules::Bounded { .. }
+        ) || (config.schedules == Schedules::Auto
+            && candidate.total_ops() <= config.exhaustive_max_ops));
+    // Loom's exploration has no seed: a second run would explore the same executions.
+    #[cfg(any(loom, feature = "loom"))]
+    let exhaustive = exhaustive || config.engine == Engine::Loom;
     if exhaustive || config.engine == Engine::Std {
         return None;
     }
@@ -139,6 +145,7 @@ pub(crate) fn scenario_seed(seed: u64, index: u64) -> u64 {
 }
 
 /// Shrinks a failing scenario with proptest's value tree, then (native engine) its schedule.
+/// Under shuttle and loom the schedule is kept as found (loom records none).
 fn shrink<T: Target>(
     mut tree: impl ValueTree<Value = Scenario<OpOf<T>>>,
     failure: ExecFailure<T::Spec>,
@@ -367,8 +374,8 @@ pub struct FuzzProgress {
     pub scenarios: u64,
     /// Executions so far.
     pub executions: u64,
-    /// Distinct schedules so far (shuttle records every schedule; `None` where the engine
-    /// does not expose them).
+    /// Distinct schedules so far (whole-program fuzzing on native and shuttle; `None` where
+    /// they are not recorded).
     pub distinct_schedules: Option<u64>,
     /// Distinct histories (orders of invocations and responses) so far.
     pub distinct_histories: u64,
@@ -422,7 +429,9 @@ pub type FuzzProgressFn = Arc<dyn Fn(&FuzzProgress) + Send + Sync>;
 /// What [`fuzz`] runs: until `time` passes or the first failure.
 #[derive(Clone)]
 pub struct FuzzConfig {
-    /// The engine (native or shuttle; std has no schedule control).
+    /// The engine (native or shuttle; std has no schedule control; loom has no random or PCT
+    /// scheduler, so [`fuzz`] runs each scenario's bounded exploration, see [`Schedules`], and
+    /// [`fuzz_program`](super::fuzz_program) refuses it).
     pub engine: Engine,
     /// How executions are scheduled.
     pub strategy: FuzzStrategy,

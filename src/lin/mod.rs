@@ -5,10 +5,10 @@
 //! the implementation on any [runtime](crate::rt) and how to call one operation on it.
 //! threadcheck then generates small concurrent **scenarios** with proptest (a few threads, a few
 //! operations each, optional sequential init operations), runs each one under a controlled
-//! scheduler (the native engine, shuttle, or plain OS threads), records the **history** of every
-//! execution (who called what, and the real-time order of invocations and responses) and checks
-//! that it is **linearizable**: that some sequential order of the calls, compatible with real
-//! time, makes the specification return exactly what the threads observed
+//! scheduler (the native engine, shuttle, loom, or plain OS threads), records the **history** of
+//! every execution (who called what, and the real-time order of invocations and responses) and
+//! checks that it is **linearizable**: that some sequential order of the calls, compatible with
+//! real time, makes the specification return exactly what the threads observed
 //! ([`check_history`], Wing & Gong's search with Lowe's memoisation).
 //!
 //! On a failure, proptest shrinks the scenario to a minimal one (for the broken types in this
@@ -76,7 +76,7 @@ pub use driver::{
 pub use history::{Call, History};
 pub use program::{fuzz_program, Program, ProgramFuzzReport};
 pub use report::{LinFailure, Problem};
-pub use run::{Config, Engine, Schedules};
+pub use run::{Config, Engine, Schedules, LOOM_PREEMPTION_BOUND};
 pub use scenario::{scenarios, Scenario, Shape};
 
 /// The proptest crate, re-exported so that a [`Target`] can write its operation strategy
@@ -159,7 +159,7 @@ pub type RetOf<T> = <<T as Target>::Spec as Spec>::Ret;
 /// A concurrent implementation under test, with its specification and its operations.
 ///
 /// The implementation is written once, generic over the runtime (like every primitive of this
-/// crate), so the same code runs under the native engine, shuttle and OS threads. A fresh
+/// crate), so the same code runs under the native engine, shuttle, loom and OS threads. A fresh
 /// implementation is built for every execution. See the [module documentation](self) for a
 /// complete example.
 ///

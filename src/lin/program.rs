@@ -13,6 +13,11 @@ use crate::report::Trace;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+/// Why [`fuzz_program`] does not run on loom (the words of `threadcheck fuzz --engine loom`).
+#[cfg(any(loom, feature = "loom"))]
+const LOOM_REFUSED: &str =
+    "loom has no random or pct scheduler to fuzz with: use the native or shuttle engine";
+
 /// The result of [`fuzz_program`].
 #[derive(Clone, Debug)]
 pub struct ProgramFuzzReport {
@@ -29,13 +34,18 @@ pub struct ProgramFuzzReport {
 
 /// A program to fuzz: the model's main function instantiated on the engine's runtime
 /// (`model::<Native>` for [`Engine::Native`], `model::<Shuttle>` for `Engine::Shuttle`,
-/// `model::<Std>` for [`Engine::Std`]).
+/// `model::<Std>` for [`Engine::Std`]). `Engine::Loom` is refused: loom has no random or PCT
+/// scheduler to fuzz with.
 pub type Program = Arc<dyn Fn() + Send + Sync>;
 
 /// Fuzzes the schedules of `program` as `config` says (`executions_per_scenario` is the batch
 /// size; `shape` is unused): batches of random/PCT executions until `config.time` passes or
 /// an execution fails. A native failure is re-run with preemption bounding so that the
 /// reported schedule has the fewest preemptions.
+///
+/// `Engine::Loom` runs nothing: the report's [`stopped`](ProgramFuzzReport::stopped) says that
+/// loom has no random or PCT scheduler (as `threadcheck fuzz --engine loom` does); check such a
+/// program with loom's exhaustive or bounded search instead (`threadcheck check --engine loom`).
 ///
 /// ```
 /// use std::sync::Arc;
@@ -89,6 +99,12 @@ pub fn fuzz_program(
             stopped,
         })
     };
+    #[cfg(any(loom, feature = "loom"))]
+    if config.engine == Engine::Loom {
+        return report(&stats, 0, None, false, Some(LOOM_REFUSED.to_string()));
+    }
+    // Native: the engine adds every complete execution's schedule fingerprint here.
+    let seen = engine::ScheduleSet::default();
     while start.elapsed() < config.time {
         let schedules = config.strategy.schedules(batch);
         let seed = scenario_seed(config.seed, batch);
@@ -103,11 +119,13 @@ pub fn fuzz_program(
                 let base = stats.executions;
                 let progress: Option<engine::ProgressFn> = config.progress.clone().map(|cb| {
                     let elapsed0 = start.elapsed();
+                    let seen = seen.clone();
                     let f: engine::ProgressFn = Arc::new(move |p: &engine::Progress| {
+                        let distinct = seen.lock().map(|s| s.len() as u64).unwrap_or(0);
                         cb(&FuzzProgress {
                             scenarios: batch,
                             executions: base + p.executions,
-                            distinct_schedules: None,
+                            distinct_schedules: Some(distinct),
                             distinct_histories: 0,
                             elapsed: elapsed0 + p.elapsed,
                         })
@@ -122,11 +140,15 @@ pub fn fuzz_program(
                         ..engine::Budget::default()
                     },
                     progress,
+                    schedules_seen: Some(seen.clone()),
                     ..engine::Config::default()
                 };
                 let body = program.clone();
                 let result = engine::check(&engine_config, move || body())?;
                 stats.executions += result.executions;
+                stats
+                    .schedules
+                    .extend(seen.lock().unwrap_or_else(|e| e.into_inner()).iter());
                 if let Some(failure) = result.failure {
                     let (failure, minimal) = shrink_native(&program, failure, &mut stats)?;
                     return report(&stats, batch, Some(failure), minimal, None);
@@ -171,6 +193,8 @@ pub fn fuzz_program(
                     return report(&stats, batch, Some(failure), false, None);
                 }
             }
+            #[cfg(any(loom, feature = "loom"))]
+            Engine::Loom => return report(&stats, 0, None, false, Some(LOOM_REFUSED.to_string())),
             Engine::Std => {
                 for _ in 0..config.executions_per_scenario {
                     let body = program.clone();

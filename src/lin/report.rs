@@ -38,7 +38,7 @@ pub struct LinFailure<S: Spec> {
     pub target: String,
     /// The operation type, as `std::any::type_name` names it.
     pub op_type: String,
-    /// The engine that ran it (`native`, `shuttle`, `std`).
+    /// The engine that ran it (`native`, `shuttle`, `loom`, `std`).
     pub engine: &'static str,
     /// The minimal failing scenario.
     pub scenario: Scenario<S::Op>,
@@ -53,7 +53,7 @@ pub struct LinFailure<S: Spec> {
     /// What is wrong with it.
     pub problem: Problem,
     /// The failing schedule, in the engine's printable form (native: replayable with
-    /// `engine::Strategy::Replay`).
+    /// `engine::Strategy::Replay`; loom and std: none).
     pub schedule: Option<String>,
     /// Preemptions in the failing schedule.
     pub preemptions: Option<u32>,
@@ -220,6 +220,17 @@ impl<S: Spec> fmt::Display for LinFailure<S> {
                     f,
                     "Schedule ({} preemptions): {s}",
                     self.preemptions.unwrap_or(0)
+                )?;
+                writeln!(
+                    f,
+                    "  (shrinking the schedule to the fewest preemptions needs the native engine)"
+                )?;
+            }
+            (None, _) if self.engine == "loom" => {
+                writeln!(
+                    f,
+                    "Schedule: none (loom records no replayable schedule; the regression test \
+                     below re-runs loom's search)"
                 )?;
                 writeln!(
                     f,

@@ -1,12 +1,14 @@
 //! Running one scenario under an engine: the execution body (build the implementation, run the
 //! init operations, start the threads, record the history, check it), and the glue to the native
-//! engine, shuttle and OS threads.
+//! engine, loom, shuttle and OS threads.
 //!
 //! Invariants: every execution builds a fresh implementation and a fresh recorder; the first
 //! failing execution's history and problem are kept in [`Shared::failure`] and no later
 //! execution overwrites them; under shuttle a failure stops the run through the recording
 //! scheduler (no panic, so shuttle prints nothing), under the native engine it panics so that
-//! the engine reports the failing schedule and its trace.
+//! the engine reports the failing schedule and its trace, under loom it panics because a panic
+//! is loom's only way to stop (the panic is caught around `Builder::check`, and the failure
+//! recorded before it is kept).
 
 use super::checker::check_history;
 use super::history::{History, Recorder};
@@ -30,12 +32,16 @@ pub enum Engine {
     /// [shuttle](https://docs.rs/shuttle)'s random, PCT or DFS schedulers (feature `shuttle`).
     #[cfg(any(shuttle, feature = "shuttle"))]
     Shuttle,
+    /// [loom](https://docs.rs/loom)'s exhaustive exploration, preemption-bounded by default
+    /// (feature `loom`); no schedule shrinking, no replayable schedule.
+    #[cfg(any(loom, feature = "loom"))]
+    Loom,
     /// Real OS threads, free-running: a stress test, no schedule control, no replay.
     Std,
 }
 
 impl Engine {
-    /// The engine's short name (`native`, `shuttle`, `std`).
+    /// The engine's short name (`native`, `shuttle`, `loom`, `std`).
     ///
     /// ```
     /// assert_eq!(threadcheck::lin::Engine::Std.name(), "std");
@@ -45,28 +51,56 @@ impl Engine {
             Engine::Native => "native",
             #[cfg(any(shuttle, feature = "shuttle"))]
             Engine::Shuttle => "shuttle",
+            #[cfg(any(loom, feature = "loom"))]
+            Engine::Loom => "loom",
             Engine::Std => "std",
         }
     }
 }
 
 /// How the executions of one scenario are scheduled.
+///
+/// Loom has no random or PCT scheduler: under `Engine::Loom` only [`Exhaustive`] (loom's
+/// full exploration) and [`Bounded`] (loom's `preemption_bound`) have their own meaning;
+/// [`Auto`], [`Random`] and [`Pct`] all run loom's exploration with at most
+/// [`LOOM_PREEMPTION_BOUND`] preemptions per execution. Under [`Engine::Std`] every variant
+/// means free-running OS threads.
+///
+/// [`Exhaustive`]: Schedules::Exhaustive
+/// [`Bounded`]: Schedules::Bounded
+/// [`Auto`]: Schedules::Auto
+/// [`Random`]: Schedules::Random
+/// [`Pct`]: Schedules::Pct
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Schedules {
     /// Native: exhaustive when the scenario has at most [`Config::exhaustive_max_ops`]
-    /// operations, PCT (depth 3) otherwise. Shuttle: PCT (depth 3). Std: free-running.
+    /// operations, PCT (depth 3) otherwise. Shuttle: PCT (depth 3). Loom: bounded by
+    /// [`LOOM_PREEMPTION_BOUND`] preemptions. Std: free-running.
     Auto,
-    /// Every interleaving (native: up to equivalence; shuttle: DFS), capped by
-    /// [`Config::executions`].
+    /// Every interleaving (native: up to equivalence; shuttle: DFS; loom: its exploration
+    /// without a preemption bound), capped by [`Config::executions`].
     Exhaustive,
-    /// Uniformly random schedules.
+    /// Every interleaving with at most `preemptions` preemptions, capped by
+    /// [`Config::executions`] (native: `engine::Strategy::Bounded`; loom: its
+    /// `preemption_bound`). Shuttle has no bounded scheduler: it runs PCT with depth
+    /// `preemptions + 1` (as many priority change points as preemptions).
+    Bounded {
+        /// The most preemptions per execution.
+        preemptions: u32,
+    },
+    /// Uniformly random schedules (loom: as [`Schedules::Auto`]).
     Random,
-    /// Probabilistic concurrency testing with bug depth `depth`.
+    /// Probabilistic concurrency testing with bug depth `depth` (loom: as [`Schedules::Auto`]).
     Pct {
         /// Number of priority change points + 1.
         depth: u32,
     },
 }
+
+/// The preemption bound of loom's exploration under [`Schedules::Auto`], [`Schedules::Random`]
+/// and [`Schedules::Pct`], and of `Config::loom()`: loom's exhaustive search grows very fast
+/// with the number of preemptions, and most linearizability bugs of small scenarios need one.
+pub const LOOM_PREEMPTION_BOUND: u32 = 2;
 
 /// How [`check`](super::check) generates and runs scenarios.
 ///
@@ -132,6 +166,40 @@ impl Config {
     #[cfg(any(shuttle, feature = "shuttle"))]
     pub fn shuttle() -> Config {
         Config::with_engine(Engine::Shuttle, 300)
+    }
+
+    /// Loom (feature `loom`): **30 scenarios** of at most **2 threads x 2 operations** after at
+    /// most **1 init operation**, each explored by loom with at most **2 preemptions** per
+    /// execution ([`Schedules::Bounded`], [`LOOM_PREEMPTION_BOUND`]), capped at **2000
+    /// executions** per scenario. Loom's exploration explodes with every thread, operation and
+    /// preemption added: grow the shape or the bound with care (loom also caps a scenario at 4
+    /// threads). A failure is shrunk to a minimal scenario, but loom records no replayable
+    /// schedule, so the schedule is not shrunk (that needs [`Config::native`]).
+    ///
+    /// ```
+    /// # #[cfg(feature = "loom")] {
+    /// use threadcheck::lin::{Config, Schedules, Shape};
+    /// let config = Config::loom();
+    /// assert_eq!(config.engine.name(), "loom");
+    /// assert_eq!(config.schedules, Schedules::Bounded { preemptions: 2 });
+    /// assert_eq!((config.scenarios, config.executions), (30, 2000));
+    /// assert_eq!(config.shape, Shape { threads: 2, ops_per_thread: 2, init_ops: 1 });
+    /// # }
+    /// ```
+    #[cfg(any(loom, feature = "loom"))]
+    pub fn loom() -> Config {
+        Config {
+            schedules: Schedules::Bounded {
+                preemptions: LOOM_PREEMPTION_BOUND,
+            },
+            scenarios: 30,
+            shape: Shape {
+                threads: 2,
+                ops_per_thread: 2,
+                init_ops: 1,
+            },
+            ..Config::with_engine(Engine::Loom, 2_000)
+        }
     }
 
     /// OS threads: 100 scenarios of 20 free-running executions each (a stress test).
@@ -376,6 +444,8 @@ pub(crate) fn run_scenario<T: Target>(
         }
         #[cfg(any(shuttle, feature = "shuttle"))]
         Engine::Shuttle => shuttle_run::run::<T>(&scenario, config, seed, stats),
+        #[cfg(any(loom, feature = "loom"))]
+        Engine::Loom => loom_run::run::<T>(&scenario, config, stats),
         Engine::Std => {
             stats.all_exhaustive = false;
             let shared = Shared::<T::Spec>::new();
@@ -411,6 +481,9 @@ fn native_strategy(config: &Config, ops: usize, seed: u64) -> engine::Strategy {
         Schedules::Auto if ops <= config.exhaustive_max_ops => engine::Strategy::Exhaustive,
         Schedules::Auto => engine::Strategy::Pct { depth: 3, seed },
         Schedules::Exhaustive => engine::Strategy::Exhaustive,
+        Schedules::Bounded { preemptions } => engine::Strategy::Bounded {
+            max_preemptions: Some(preemptions),
+        },
         Schedules::Random => engine::Strategy::Random { seed },
         Schedules::Pct { depth } => engine::Strategy::Pct { depth, seed },
     }
@@ -525,6 +598,13 @@ pub(crate) mod shuttle_run {
             Schedules::Pct { depth } => {
                 Box::new(PctScheduler::new_from_seed(seed, depth as usize, n))
             }
+            // Shuttle has no preemption-bounded scheduler: PCT with one priority change point
+            // per allowed preemption is the sampling counterpart.
+            Schedules::Bounded { preemptions } => Box::new(PctScheduler::new_from_seed(
+                seed,
+                preemptions as usize + 1,
+                n,
+            )),
             Schedules::Random => Box::new(RandomScheduler::new_from_seed(seed, n)),
             Schedules::Exhaustive => Box::new(DfsScheduler::new(Some(n), false)),
         }
@@ -614,6 +694,153 @@ pub(crate) mod shuttle_run {
             problem,
             schedule: Some(log.schedule.encode()),
             preemptions: Some(log.preemptions),
+            engine_failure: None,
+        })
+    }
+}
+
+#[cfg(any(loom, feature = "loom"))]
+pub(crate) mod loom_run {
+    //! Loom glue: each scenario is one `loom::model::Builder::check`, whose body runs one
+    //! execution and panics when it failed (loom's only way to stop); the panic is caught here.
+    //! Loom records no schedule and no trace: the report shows the history's calls and returns.
+
+    use super::*;
+
+    /// Loom's cap on spawned threads (its `MAX_THREADS` of 5 includes the main thread).
+    const MAX_SPAWNED: usize = 4;
+
+    /// The preemption bound loom explores with under `schedules` (`None`: no bound).
+    pub(crate) fn preemption_bound(schedules: Schedules) -> Option<u32> {
+        match schedules {
+            Schedules::Exhaustive => None,
+            Schedules::Bounded { preemptions } => Some(preemptions),
+            Schedules::Auto | Schedules::Random | Schedules::Pct { .. } => {
+                Some(LOOM_PREEMPTION_BOUND)
+            }
+        }
+    }
+
+    fn engine_failure<S: Spec>(history: History<S::Op, S::Ret>, why: String) -> ExecFailure<S> {
+        ExecFailure {
+            history,
+            problem: Problem::Engine(why),
+            schedule: None,
+            preemptions: None,
+            engine_failure: None,
+        }
+    }
+
+    /// What loom's own panics mean (a deadlock, its limits), or `None` for anything else.
+    fn loom_message(message: &str) -> Option<String> {
+        if message.starts_with("deadlock") {
+            Some(
+                "deadlock: every thread is blocked (an operation waits forever; loom does not say \
+                 on what: run the scenario on the native engine to see which thread waits for \
+                 what)"
+                    .to_string(),
+            )
+        } else if message.contains("Model exceeded maximum number of branches") {
+            Some(
+                "loom gave up: one execution exceeded its branch limit (LOOM_MAX_BRANCHES, 1000 \
+                 by default); use a smaller Shape or the native engine"
+                    .to_string(),
+            )
+        } else if message.contains("max_threads") || message.contains("MAX_THREADS") {
+            Some(format!(
+                "loom's thread cap is {MAX_SPAWNED} spawned threads; use a smaller Shape or the \
+                 native engine"
+            ))
+        } else {
+            None
+        }
+    }
+
+    pub(crate) fn run<T: Target>(
+        scenario: &Arc<Scenario<OpOf<T>>>,
+        config: &Config,
+        stats: &mut Stats,
+    ) -> Option<ExecFailure<T::Spec>> {
+        type Loom = crate::rt::Loom;
+        let bound = preemption_bound(config.schedules);
+        if scenario.threads.len() > MAX_SPAWNED {
+            stats.all_exhaustive = false;
+            return Some(engine_failure::<T::Spec>(
+                History::new(),
+                format!(
+                    "loom runs at most {MAX_SPAWNED} threads, the scenario has {}: use a \
+                     smaller Shape or the native engine",
+                    scenario.threads.len()
+                ),
+            ));
+        }
+        // `Builder::new` reads the LOOM_* environment variables and panics on a bad one.
+        let mut builder = match std::panic::catch_unwind(loom::model::Builder::new) {
+            Ok(builder) => builder,
+            Err(payload) => {
+                stats.all_exhaustive = false;
+                return Some(engine_failure::<T::Spec>(
+                    History::new(),
+                    format!(
+                        "bad loom setting in the environment: {}",
+                        panic_text(&payload)
+                    ),
+                ));
+            }
+        };
+        // The configuration wins over LOOM_MAX_PREEMPTIONS / LOOM_MAX_PERMUTATIONS; a checkpoint
+        // file would make every scenario resume the same path.
+        builder.preemption_bound = bound.map(|b| b as usize);
+        builder.checkpoint_file = None;
+        // Loom checks `max_permutations` before an execution, every `checkpoint_interval`
+        // executions, and stops when the execution about to start has that number: executions
+        // + 1 runs exactly `executions`.
+        builder.max_permutations =
+            Some(usize::try_from(config.executions.saturating_add(1)).unwrap_or(usize::MAX));
+        builder.checkpoint_interval = 1;
+        let shared = Arc::new(Shared::<T::Spec>::new());
+        let body = {
+            let (scenario, shared) = (scenario.clone(), shared.clone());
+            move || {
+                if !execute::<T, Loom>(&scenario, &shared) {
+                    panic!("{FAILED}");
+                }
+            }
+        };
+        let outcome =
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| builder.check(body)));
+        let ran = shared.executions.load(Ordering::Relaxed);
+        shared.drain_into(stats);
+        if bound.is_some() || ran >= config.executions || outcome.is_err() {
+            stats.all_exhaustive = false;
+        }
+        if let Err(payload) = outcome {
+            // The execution's own failure (recorded before the body panicked) comes first; a
+            // panic without one is loom's: a deadlock, or one of its limits (`rt::Loom` lets
+            // loom's own panics through the operations' `catch_unwind`).
+            let recorded = shared
+                .failure
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .is_some();
+            if !recorded {
+                let message = panic_text(&payload);
+                let why = loom_message(&message).unwrap_or_else(|| format!("loom: {message}"));
+                shared.record_failure(shared.current_history(), Problem::Engine(why));
+            }
+        } else if ran == 0 {
+            // Nothing was checked: say so rather than pass vacuously.
+            return Some(engine_failure::<T::Spec>(
+                History::new(),
+                "loom ran no execution".to_string(),
+            ));
+        }
+        let (history, problem) = shared.take_failure()?;
+        Some(ExecFailure {
+            history,
+            problem,
+            schedule: None,
+            preemptions: None,
             engine_failure: None,
         })
     }

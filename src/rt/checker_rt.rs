@@ -9,6 +9,16 @@
 #[doc(hidden)]
 macro_rules! checker_runtime {
     ($krate:ident, $name:ident, $label:literal, $doc:literal) => {
+        $crate::checker_runtime!($krate, $name, $label, $doc, internal = []);
+    };
+    // `internal`: message prefixes of the checker's own panics (a deadlock it detected, one of
+    // its limits). `catch_unwind` lets them through: caught by a thread's `join` or an
+    // operation's wrapper, the thread would go on in an execution the checker already gave up,
+    // and the run would end in a later, unrelated panic instead of this one.
+    (
+        $krate:ident, $name:ident, $label:literal, $doc:literal,
+        internal = [$($internal:literal),*]
+    ) => {
         use std::any::Any;
         use std::cell::RefCell;
         use std::panic::Location;
@@ -69,6 +79,24 @@ macro_rules! checker_runtime {
 
             fn set_thread_slot(slot: Arc<dyn Any + Send + Sync>) {
                 SLOT.with(|s| *s.borrow_mut() = Some(slot));
+            }
+
+            fn catch_unwind<T>(f: impl FnOnce() -> T) -> Result<T, $crate::rt::PanicPayload> {
+                let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
+                if let Err(payload) = &outcome {
+                    let message = payload
+                        .downcast_ref::<&'static str>()
+                        .copied()
+                        .or_else(|| payload.downcast_ref::<String>().map(String::as_str))
+                        .unwrap_or("");
+                    let internal: &[&str] = &[$($internal),*];
+                    if internal.iter().any(|prefix| message.starts_with(prefix)) {
+                        if let Err(payload) = outcome {
+                            std::panic::resume_unwind(payload);
+                        }
+                    }
+                }
+                outcome
             }
         }
 

@@ -4,5 +4,10 @@ crate::checker_runtime!(
     loom,
     Loom,
     "loom",
-    "Exhaustive checking with loom: run code inside `loom::model`."
+    "Exhaustive checking with loom: run code inside `loom::model`.",
+    internal = [
+        "deadlock; threads",
+        "Model exceeded maximum number of branches",
+        "[loom internal bug]"
+    ]
 );

@@ -74,11 +74,16 @@ pub fn assert_fewest_preemptions<S: lin::Spec>(failure: &LinFailure<S>, expected
 }
 
 /// Generates the standard tests of one target: it passes on shuttle (100 scenarios x 300 PCT
-/// runs), std (50 x 20) and the native engine (100 scenarios); its broken twin is caught within
-/// `$within` scenarios and shrunk to 2x2 (shuttle), with the fewest preemptions, 1 (native).
+/// runs), std (50 x 20), the native engine (100 scenarios) and loom (`Config::loom()`: 30
+/// scenarios of 2 threads x 2 operations, at most 2 preemptions); its broken twin is caught
+/// within `$within` scenarios and shrunk to 2x2 (shuttle), with the fewest preemptions, 1
+/// (native), and within `loom_within` scenarios (default `$within`) under loom.
 /// The caller's scope provides `Config` and the `assert_*` helpers of this module.
 macro_rules! lin_tests {
     ($module:ident, $good:ty, $broken:ty, $within:expr) => {
+        lin_tests!($module, $good, $broken, $within, loom_within = $within);
+    };
+    ($module:ident, $good:ty, $broken:ty, $within:expr, loom_within = $loom_within:expr) => {
         mod $module {
             use super::*;
 
@@ -99,6 +104,26 @@ macro_rules! lin_tests {
             #[test]
             fn linearizable_native() {
                 assert_passes::<$good>(&Config::native().scenarios(100));
+            }
+
+            /// Property: linearizable (loom, `Config::loom()`: 30 scenarios of 2 threads x 2
+            /// operations after at most 1 init operation, each explored with at most 2
+            /// preemptions per execution).
+            #[cfg(feature = "loom")]
+            #[test]
+            fn linearizable_loom() {
+                assert_passes::<$good>(&Config::loom());
+            }
+
+            /// Twin: caught under loom (`Config::loom()`: 2 threads x 2 operations, at most 2
+            /// preemptions) within the stated number of scenarios (`loom_within`, by default the
+            /// same as the other engines'), shrunk to 2x2.
+            #[cfg(feature = "loom")]
+            #[test]
+            fn twin_caught_loom() {
+                let within: u64 = $loom_within;
+                let config = Config::loom().scenarios(u32::try_from(within).expect("a u32"));
+                assert_caught::<$broken>(&config, within);
             }
 
             /// Twin: caught within the stated number of scenarios, shrunk to 2x2.
