@@ -605,6 +605,25 @@ fn unsupported_combinations_exit_2() {
             &["replay", "deadlock", "abc", "--engine", "loom"][..],
             "loom records no schedules",
         ),
+        // Values that would be changed silently (a PCT depth of 0 ran as 1) are refused.
+        (
+            &["check", "deadlock", "--strategy", "pct", "--depth", "0"][..],
+            "--depth",
+        ),
+        (
+            &["check", "deadlock", "--max-steps", "0"][..],
+            "--max-steps",
+        ),
+        (
+            &[
+                "replay",
+                "deadlock",
+                "v1_1_00000000_0x1",
+                "--max-steps",
+                "0",
+            ][..],
+            "--max-steps",
+        ),
     ] {
         let o = threadcheck(args);
         assert_eq!(code(&o), 2, "{args:?}: {}", stderr(&o));

@@ -405,8 +405,8 @@ pub(crate) struct CheckArgs {
     #[arg(long, value_name = "S", help_heading = "Search")]
     pub seed: Option<u64>,
 
-    /// Bug depth of the pct strategy (default 3).
-    #[arg(long, value_name = "D", help_heading = "Search")]
+    /// Bug depth of the pct strategy (default 3; at least 1).
+    #[arg(long, value_name = "D", value_parser = clap::value_parser!(u32).range(1..), help_heading = "Search")]
     pub depth: Option<u32>,
 
     /// Which reductions the native engine applies: all (default), no-sections (no lock-section
@@ -430,8 +430,8 @@ pub(crate) struct CheckArgs {
     pub time: Option<Duration>,
 
     /// Budget: steps one execution may take before it is reported as endless (a livelock or a
-    /// loop that never ends). Default 10000000.
-    #[arg(long, value_name = "N", help_heading = "Budget")]
+    /// loop that never ends). Default 10000000; at least 1.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..), help_heading = "Budget")]
     pub max_steps: Option<u64>,
 
     /// Write the counterexample as a self-contained web page: a timeline per thread with
@@ -460,8 +460,9 @@ pub(crate) struct ReplayArgs {
     #[arg(long, value_enum, help_heading = "Replay")]
     pub engine: Option<EngineKind>,
 
-    /// Steps the execution may take before it is reported as endless. Default 10000000.
-    #[arg(long, value_name = "N", help_heading = "Replay")]
+    /// Steps the execution may take before it is reported as endless. Default 10000000; at
+    /// least 1.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..), help_heading = "Replay")]
     pub max_steps: Option<u64>,
 
     /// The reductions of the check that printed the schedule (its replay command says them).
