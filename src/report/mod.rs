@@ -15,6 +15,7 @@
 mod conflict;
 mod explain;
 mod format;
+#[cfg(feature = "cli")]
 pub(crate) use format::thousands;
 mod html;
 mod text;
