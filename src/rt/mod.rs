@@ -86,7 +86,8 @@ pub use loom_rt::Loom;
 mod shuttle_rt;
 #[cfg(any(shuttle, feature = "shuttle"))]
 pub use shuttle_rt::Shuttle;
-#[cfg(any(shuttle, feature = "shuttle"))]
+// Printable, replayable shuttle schedules: used by `lin` (and the CLI, which needs `lin`).
+#[cfg(all(any(shuttle, feature = "shuttle"), feature = "lin"))]
 pub(crate) mod shuttle_schedule;
 
 /// The runtime the root aliases use: `Loom` under `--cfg loom`, `Shuttle` under `--cfg shuttle`,

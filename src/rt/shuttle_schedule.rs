@@ -7,7 +7,9 @@
 //! [`ShuttleSchedule::decode`]; the [`Recorder`] holds the schedule of the execution in progress
 //! (or the last one, once the run is over), so a failure's schedule is the failing execution's.
 
-use shuttle::scheduler::{DataSource, RandomDataSource, Schedule, Scheduler, Task, TaskId};
+#[cfg(feature = "cli")]
+use shuttle::scheduler::{DataSource, RandomDataSource};
+use shuttle::scheduler::{Schedule, Scheduler, Task, TaskId};
 use std::collections::hash_map::DefaultHasher;
 use std::collections::HashSet;
 use std::hash::{Hash, Hasher};
@@ -59,6 +61,7 @@ impl ShuttleSchedule {
     }
 
     /// Parses the printable form; a malformed one is refused with the reason.
+    #[cfg(feature = "cli")]
     pub(crate) fn decode(text: &str) -> Result<ShuttleSchedule, String> {
         let text = text.trim();
         let rest = text
@@ -136,6 +139,7 @@ impl Recorder {
     }
 
     /// Also publishes the number of executions started to `progress`.
+    #[cfg(feature = "cli")]
     pub(crate) fn with_progress(mut self, progress: Arc<AtomicU64>) -> Recorder {
         self.progress = Some(progress);
         self
@@ -210,6 +214,7 @@ impl Scheduler for Recorder {
 
 /// Replays a [`ShuttleSchedule`] once; a step that does not fit stops the execution, and the
 /// reason is left in the handle returned by [`Replayer::new`].
+#[cfg(feature = "cli")]
 pub(crate) struct Replayer {
     schedule: ShuttleSchedule,
     position: usize,
@@ -218,6 +223,7 @@ pub(crate) struct Replayer {
     diverged: Arc<Mutex<Option<String>>>,
 }
 
+#[cfg(feature = "cli")]
 impl Replayer {
     /// A replayer of `schedule` and the handle where a divergence is reported.
     pub(crate) fn new(schedule: ShuttleSchedule) -> (Replayer, Arc<Mutex<Option<String>>>) {
@@ -240,12 +246,14 @@ impl Replayer {
     }
 }
 
+#[cfg(feature = "cli")]
 impl std::fmt::Debug for Replayer {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("Replayer")
     }
 }
 
+#[cfg(feature = "cli")]
 impl Scheduler for Replayer {
     fn new_execution(&mut self) -> Option<Schedule> {
         if self.started {
@@ -304,7 +312,7 @@ impl Scheduler for Replayer {
     }
 }
 
-#[cfg(test)]
+#[cfg(all(test, feature = "cli"))]
 mod tests {
     use super::*;
 
