@@ -306,13 +306,9 @@ impl Strategy for Dpor {
         true
     }
 
-    fn races_from(&self) -> u32 {
-        // `end_execution` only reverses races whose later step is in the new part.
-        self.replay_len.saturating_sub(1) as u32
-    }
-
     fn replayed_prefix(&self) -> u32 {
-        // The nodes followed before the new branch were all run by the previous execution.
+        // The nodes followed before the new branch were all run by the previous execution, and
+        // `end_execution` only reverses races whose later step is in the new part.
         self.replay_len.saturating_sub(1) as u32
     }
 

@@ -85,12 +85,9 @@ pub(crate) trait Strategy {
     /// Explore no execution with more than `preemptions` preemptions from now on (the search
     /// for a shorter failure after the first one). Only the bounded strategy has a bound.
     fn limit_preemptions(&mut self, _preemptions: u32) {}
-    /// The first step whose races the strategy needs (it knows those of the replayed prefix).
-    fn races_from(&self) -> u32 {
-        0
-    }
     /// How many first steps of the next execution repeat the previous execution's (the
-    /// strategy replays them), so that their vector clocks can be reused.
+    /// strategy replays them): their vector clocks are copied, and their races are not recorded
+    /// again (the strategy knows them from the earlier executions).
     fn replayed_prefix(&self) -> u32 {
         0
     }
@@ -287,13 +284,10 @@ impl Runner {
         {
             let mut e = self.exec.borrow_mut();
             e.track_clocks = strategy.needs_clocks();
-            let replayed = if e.track_clocks {
-                strategy.replayed_prefix()
-            } else {
-                0
-            };
-            e.reset(replayed);
-            e.races_from = strategy.races_from();
+            let replayed = strategy.replayed_prefix();
+            let reused = if e.track_clocks { replayed } else { 0 };
+            e.reset(reused);
+            e.races_from = replayed;
             e.threads[0].started = true;
         }
         self.end = None;
