@@ -72,10 +72,7 @@ impl JoinError {
     /// The panic message, when the payload is a string (as `panic!` makes it).
     pub fn panic_message(&self) -> Option<&str> {
         match self {
-            JoinError::Panicked(p) => p
-                .downcast_ref::<&'static str>()
-                .copied()
-                .or_else(|| p.downcast_ref::<String>().map(String::as_str)),
+            JoinError::Panicked(p) => crate::rt::panic_text(&**p),
             _ => None,
         }
     }

@@ -26,10 +26,7 @@ static INSTALL: Once = Once::new();
 
 /// The message of a panic payload, if it is a string.
 pub(crate) fn payload_message(payload: &(dyn std::any::Any + Send)) -> Option<String> {
-    payload
-        .downcast_ref::<&'static str>()
-        .map(|s| s.to_string())
-        .or_else(|| payload.downcast_ref::<String>().cloned())
+    crate::rt::panic_text(payload).map(str::to_string)
 }
 
 /// A source path as the user knows it: the models are compiled as `src/../models/...`.

@@ -20,8 +20,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-/// Loom's cap on spawned threads (its `MAX_THREADS` of 5 includes the main thread).
-pub(crate) const LOOM_MAX_SPAWNED: usize = 4;
+use crate::rt::LoomStop;
+pub(crate) use crate::rt::LOOM_MAX_SPAWNED;
 /// The number of executions of a random or PCT search when no budget is given.
 pub(crate) const DEFAULT_SAMPLE: u64 = 1000;
 /// The preemption bound of loom's bounded search when `--max-preemptions` is not given.
@@ -364,27 +364,25 @@ enum PanicMeaning {
 }
 
 fn classify_loom(message: &str) -> PanicMeaning {
-    if message.starts_with("deadlock") {
-        PanicMeaning::Deadlock(
+    match crate::rt::loom_stop(message) {
+        Some(LoomStop::Deadlock) => PanicMeaning::Deadlock(
             "deadlock: every thread is blocked (loom does not say on what: run with --engine \
              native to see which thread waits for which lock)"
                 .to_string(),
-        )
-    } else if message.contains("Model exceeded maximum number of branches") {
-        PanicMeaning::GaveUp(
+        ),
+        Some(LoomStop::BranchLimit) => PanicMeaning::GaveUp(
             "loom gave up: one execution exceeded its branch limit (LOOM_MAX_BRANCHES, 1000 by \
              default). The model is too long for loom with these parameters: lower --iterations, \
              or use --engine native"
                 .to_string(),
-        )
-    } else if message.contains("max_threads") || message.contains("MAX_THREADS") {
-        PanicMeaning::Usage(format!(
+        ),
+        Some(LoomStop::ThreadCap) => PanicMeaning::Usage(format!(
             "loom's thread cap is {LOOM_MAX_SPAWNED} spawned threads; use --engine native"
-        ))
-    } else if message.contains("invalid value for `LOOM_") {
-        PanicMeaning::Usage(format!("bad loom setting in the environment: {message}"))
-    } else {
-        PanicMeaning::Violated
+        )),
+        Some(LoomStop::BadSetting) => {
+            PanicMeaning::Usage(format!("bad loom setting in the environment: {message}"))
+        }
+        None => PanicMeaning::Violated,
     }
 }
 

@@ -450,13 +450,9 @@ fn simple_op(action: &'static str, kind: OpKind, site: &'static Location<'static
 
 /// The message of a panic payload.
 pub(crate) fn panic_message(payload: &PanicPayload) -> String {
-    if let Some(s) = payload.downcast_ref::<&str>() {
-        (*s).to_string()
-    } else if let Some(s) = payload.downcast_ref::<String>() {
-        s.clone()
-    } else {
-        "Box<dyn Any>".to_string()
-    }
+    crate::rt::panic_text(&**payload)
+        .unwrap_or("Box<dyn Any>")
+        .to_string()
 }
 
 impl Runtime for Native {

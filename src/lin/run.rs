@@ -313,11 +313,9 @@ impl<S: Spec> Shared<S> {
 }
 
 fn panic_text(payload: &crate::rt::PanicPayload) -> String {
-    payload
-        .downcast_ref::<&'static str>()
-        .map(|s| s.to_string())
-        .or_else(|| payload.downcast_ref::<String>().cloned())
-        .unwrap_or_else(|| "(non-string panic payload)".to_string())
+    crate::rt::panic_text(&**payload)
+        .unwrap_or("(non-string panic payload)")
+        .to_string()
 }
 
 /// The order of invocations and responses, by thread: two executions with the same signature
@@ -707,8 +705,7 @@ pub(crate) mod loom_run {
 
     use super::*;
 
-    /// Loom's cap on spawned threads (its `MAX_THREADS` of 5 includes the main thread).
-    const MAX_SPAWNED: usize = 4;
+    use crate::rt::{LoomStop, LOOM_MAX_SPAWNED as MAX_SPAWNED};
 
     /// The preemption bound loom explores with under `schedules` (`None`: no bound).
     pub(crate) fn preemption_bound(schedules: Schedules) -> Option<u32> {
@@ -733,26 +730,24 @@ pub(crate) mod loom_run {
 
     /// What loom's own panics mean (a deadlock, its limits), or `None` for anything else.
     fn loom_message(message: &str) -> Option<String> {
-        if message.starts_with("deadlock") {
-            Some(
+        match crate::rt::loom_stop(message)? {
+            LoomStop::Deadlock => Some(
                 "deadlock: every thread is blocked (an operation waits forever; loom does not say \
                  on what: run the scenario on the native engine to see which thread waits for \
                  what)"
                     .to_string(),
-            )
-        } else if message.contains("Model exceeded maximum number of branches") {
-            Some(
+            ),
+            LoomStop::BranchLimit => Some(
                 "loom gave up: one execution exceeded its branch limit (LOOM_MAX_BRANCHES, 1000 \
                  by default); use a smaller Shape or the native engine"
                     .to_string(),
-            )
-        } else if message.contains("max_threads") || message.contains("MAX_THREADS") {
-            Some(format!(
+            ),
+            LoomStop::ThreadCap => Some(format!(
                 "loom's thread cap is {MAX_SPAWNED} spawned threads; use a smaller Shape or the \
                  native engine"
-            ))
-        } else {
-            None
+            )),
+            // Read before the scenario runs (`Builder::new`), reported there.
+            LoomStop::BadSetting => None,
         }
     }
 

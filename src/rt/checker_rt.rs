@@ -84,11 +84,7 @@ macro_rules! checker_runtime {
             fn catch_unwind<T>(f: impl FnOnce() -> T) -> Result<T, $crate::rt::PanicPayload> {
                 let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
                 if let Err(payload) = &outcome {
-                    let message = payload
-                        .downcast_ref::<&'static str>()
-                        .copied()
-                        .or_else(|| payload.downcast_ref::<String>().map(String::as_str))
-                        .unwrap_or("");
+                    let message = $crate::rt::panic_text(&**payload).unwrap_or("");
                     let internal: &[&str] = &[$($internal),*];
                     if internal.iter().any(|prefix| message.starts_with(prefix)) {
                         if let Err(payload) = outcome {

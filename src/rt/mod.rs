@@ -81,6 +81,9 @@ pub use std_rt::Std;
 mod loom_rt;
 #[cfg(any(loom, feature = "loom"))]
 pub use loom_rt::Loom;
+// What loom's own panics mean: used by `lin` (and the CLI, which needs `lin`).
+#[cfg(all(any(loom, feature = "loom"), feature = "lin"))]
+pub(crate) use loom_rt::{loom_stop, LoomStop, LOOM_MAX_SPAWNED};
 
 #[cfg(any(shuttle, feature = "shuttle"))]
 mod shuttle_rt;
@@ -105,6 +108,14 @@ pub type DefaultRuntime = Std;
 
 /// The payload of a panic, as `std::panic::catch_unwind` returns it.
 pub type PanicPayload = Box<dyn std::any::Any + Send + 'static>;
+
+/// The message of a panic payload when it is a string, as `panic!` makes it.
+pub(crate) fn panic_text(payload: &(dyn std::any::Any + Send)) -> Option<&str> {
+    payload
+        .downcast_ref::<&'static str>()
+        .copied()
+        .or_else(|| payload.downcast_ref::<String>().map(String::as_str))
+}
 
 /// A backend the primitives run on. See the [module documentation](self) for the design.
 pub trait Runtime: Sized + Send + Sync + 'static {
