@@ -76,16 +76,17 @@ pub fn fuzz_program(
     let start = Instant::now();
     let mut stats = Stats::default();
     let mut batch = 0u64;
-    let snapshot = |stats: &Stats, batches: u64| FuzzProgress {
-        scenarios: batches,
-        executions: stats.executions,
-        distinct_schedules: if stats.schedules.is_empty() {
-            None
-        } else {
-            Some(stats.schedules.len() as u64)
-        },
-        distinct_histories: 0,
-        elapsed: start.elapsed(),
+    // Schedule fingerprints: the native engine adds them to `seen`, shuttle to `stats`.
+    let seen = engine::ScheduleSet::default();
+    let snapshot = |stats: &Stats, batches: u64| {
+        let distinct = stats.schedules.len() + seen.lock().map_or(0, |s| s.len());
+        FuzzProgress {
+            scenarios: batches,
+            executions: stats.executions,
+            distinct_schedules: (distinct > 0).then_some(distinct as u64),
+            distinct_histories: 0,
+            elapsed: start.elapsed(),
+        }
     };
     let report = |stats: &Stats, batches: u64, failure, schedule_minimal, stopped| {
         let progress = snapshot(stats, batches);
@@ -103,8 +104,6 @@ pub fn fuzz_program(
     if config.engine == Engine::Loom {
         return report(&stats, 0, None, false, Some(LOOM_REFUSED.to_string()));
     }
-    // Native: the engine adds every complete execution's schedule fingerprint here.
-    let seen = engine::ScheduleSet::default();
     while start.elapsed() < config.time {
         let schedules = config.strategy.schedules(batch);
         let seed = scenario_seed(config.seed, batch);
@@ -146,9 +145,6 @@ pub fn fuzz_program(
                 let body = program.clone();
                 let result = engine::check(&engine_config, move || body())?;
                 stats.executions += result.executions;
-                stats
-                    .schedules
-                    .extend(seen.lock().unwrap_or_else(|e| e.into_inner()).iter());
                 if let Some(failure) = result.failure {
                     let (failure, minimal) = shrink_native(&program, failure, &mut stats)?;
                     return report(&stats, batch, Some(failure), minimal, None);
@@ -202,11 +198,9 @@ pub fn fuzz_program(
                         std::panic::catch_unwind(std::panic::AssertUnwindSafe(move || body()));
                     stats.executions += 1;
                     if let Err(payload) = outcome {
-                        let message = payload
-                            .downcast_ref::<&str>()
-                            .map(|s| s.to_string())
-                            .or_else(|| payload.downcast_ref::<String>().cloned())
-                            .unwrap_or_default();
+                        let message = crate::rt::panic_text(&*payload)
+                            .unwrap_or_default()
+                            .to_string();
                         let failure = Failure {
                             kind: FailureKind::Panic {
                                 thread: "MainThread".into(),
