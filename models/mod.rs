@@ -436,7 +436,7 @@ fn edit_distance(a: &str, b: &str) -> usize {
 /// in the main thread with the worker's name, so that every checker reports it.
 #[track_caller]
 fn join<T: Send + 'static, R: crate::rt::Runtime>(handle: crate::thread::JoinHandle<T, R>) -> T {
-    let name = handle.name().to_string();
+    let name = handle.shared_name();
     match handle.join() {
         Ok(value) => value,
         Err(e) => panic!("{name} failed: {e}"),

@@ -38,9 +38,9 @@ fn locked_counter_explores_one_execution_per_acquisition_order() {
     }
 }
 
-/// Property: with ordinary (non-daemon) workers the count is the same C(2N,N): the `start` and
-/// `exit` steps on the program's thread count commute (a +1 and a -1), so "Thread-1 exits
-/// before main registers Thread-2" is not a trace of its own.
+/// Property: with ordinary (non-daemon) workers the count is the same C(2N,N): the native
+/// engine keeps the program's thread table itself (`Runtime::TRACKS_THREADS`), so starting and
+/// ending a non-daemon thread adds no step that could order against another thread's.
 #[test]
 fn thread_accounting_adds_no_trace() {
     for n in 1..=5 {
@@ -51,24 +51,112 @@ fn thread_accounting_adds_no_trace() {
     }
 }
 
-/// Twin of the above: with commuting operations off (reduction 3), `start` and `exit` are
-/// dependent again and the trace where Thread-1 exits before main registers Thread-2 is
-/// explored on its own: C(2N,N) + 1, never fewer.
+/// A daemon thread starts a non-daemon one while main waits for the non-daemon threads. Whether
+/// main waits for it depends on which comes first, so the start (a change of the thread table)
+/// and the wait (a read of it) are dependent. The claim "the new thread never finishes before
+/// main's wait returns" is false only when the start comes first, which is not the order the
+/// search runs first: the engine must reverse that race to find it.
+fn daemon_starts_a_thread(
+    join_daemon_first: bool,
+    claim_not_done: bool,
+) -> impl Fn() + Send + Sync {
+    use std::sync::Arc;
+    use threadcheck::sync::Lock;
+    use threadcheck::thread::{wait_for_non_daemon_in, Builder};
+    move || {
+        let done = Arc::new(Lock::<bool, Native>::named("done", false));
+        let flag = Arc::clone(&done);
+        let daemon = Builder::<Native>::new()
+            .daemon(true)
+            .spawn(move || {
+                let worker = Builder::<Native>::new().daemon(false).spawn(move || {
+                    *flag.lock() = true;
+                });
+                drop(worker.expect("spawn"));
+            })
+            .expect("spawn");
+        if join_daemon_first {
+            daemon.join().expect("the daemon ends");
+        }
+        wait_for_non_daemon_in::<Native>();
+        let finished = *done.lock();
+        if claim_not_done {
+            assert!(
+                !finished,
+                "a thread started by the daemon finished before the wait returned"
+            );
+        } else {
+            assert!(
+                finished,
+                "the wait returned before a started non-daemon thread finished"
+            );
+        }
+    }
+}
+
+/// The search finds the order where the daemon's start comes before main's wait.
 #[test]
-fn without_commuting_ops_thread_accounting_adds_a_trace() {
-    let reductions = Reductions {
-        commuting_ops: false,
-        ..raw()
-    };
-    for n in 1..=4 {
-        let r = exhaustive(reductions, locked_counter::<Native>(2, n, false));
-        assert_eq!(r.verdict, Verdict::Holds);
+fn waiting_for_non_daemon_threads_races_with_a_start() {
+    for reductions in [Reductions::default(), Reductions::none()] {
+        let r = exhaustive(reductions, daemon_starts_a_thread(false, true));
+        assert_eq!(r.verdict, Verdict::Violated, "{reductions:?}");
+    }
+}
+
+/// Twin: once the start happens before the wait (main joins the daemon first), the wait always
+/// waits for the new thread.
+#[test]
+fn waiting_for_non_daemon_threads_waits_for_every_started_one() {
+    for reductions in [Reductions::default(), Reductions::none()] {
+        let r = exhaustive(reductions, daemon_starts_a_thread(true, false));
+        assert_eq!(r.verdict, Verdict::Holds, "{reductions:?}");
         assert!(r.exhaustive);
-        assert!(
-            r.executions > binomial(2 * n as u64, n as u64),
-            "N={n}: {}",
-            r.executions
-        );
+    }
+}
+
+/// A daemon thread writes what main then reads. The execution ends when main does, with the
+/// daemon's write still pending (it never ran), yet the write can come before main's read: the
+/// search must take pending operations of abandoned threads into account.
+fn daemon_writes_what_main_reads(read_before_start: bool) -> impl Fn() + Send + Sync {
+    use std::sync::Arc;
+    use threadcheck::sync::Lock;
+    use threadcheck::thread::Builder;
+    move || {
+        let x = Arc::new(Lock::<u32, Native>::named("x", 0));
+        let seen_early = if read_before_start {
+            Some(*x.lock())
+        } else {
+            None
+        };
+        let y = Arc::clone(&x);
+        let daemon = Builder::<Native>::new().daemon(true).spawn(move || {
+            *y.lock() = 1;
+        });
+        drop(daemon.expect("spawn"));
+        let seen = seen_early.unwrap_or_else(|| *x.lock());
+        assert_eq!(seen, 0, "the daemon thread wrote first");
+    }
+}
+
+/// Regression: the exhaustive search reported this as holding (1 execution): the daemon's write
+/// never ran, so its race with main's read was never seen.
+#[test]
+fn pending_operation_of_a_daemon_races_with_main() {
+    for reductions in [Reductions::default(), Reductions::none()] {
+        let r = exhaustive(reductions, daemon_writes_what_main_reads(false));
+        assert_eq!(r.verdict, Verdict::Violated, "{reductions:?}");
+    }
+}
+
+/// Twin: main reads before it starts the daemon; the pending write happens after the read in
+/// every interleaving.
+#[test]
+fn pending_operation_of_a_daemon_after_main_read_is_no_race() {
+    for reductions in [Reductions::default(), Reductions::none()] {
+        let r = exhaustive(reductions, daemon_writes_what_main_reads(true));
+        assert_eq!(r.verdict, Verdict::Holds, "{reductions:?}");
+        assert!(r.exhaustive);
+        assert_eq!(r.executions, 1);
     }
 }
 
@@ -200,9 +288,9 @@ fn semaphore_three_workers_has_114_traces() {
 /// search runs exactly one complete execution per Mazurkiewicz trace, with and without
 /// reductions. The expected numbers were obtained by brute force: every schedule enumerated by
 /// the unbounded bounded strategy, distinct traces counted with `THREADCHECK_ENGINE_STATS=1`
-/// (e.g. 6,539,975 schedules of the two-worker semaphore without reductions: 53 traces; with
-/// them, 1,270,137 schedules: 8 traces, where the three locked sections of `locked 3 x 1`
-/// commute into a single trace).
+/// (e.g. 84,120 schedules of the two-worker semaphore without reductions: 26 traces; with
+/// them, 22,437 schedules: 8 traces). Without reductions the locked counters have one trace per
+/// order of their sections (3! and C(4,2)); with them the sections commute into a single trace.
 #[test]
 fn exhaustive_counts_match_brute_force() {
     type Body = Box<dyn Fn() + Send + Sync>;
@@ -212,31 +300,31 @@ fn exhaustive_counts_match_brute_force() {
             "semaphore 2 workers",
             || Box::new(semaphore_limit::<Native>(2)),
             8,
-            53,
+            26,
         ),
         (
             "Semaphore(1) mutex",
             || Box::new(semaphore_mutex::<Native>()),
             2,
-            5,
+            2,
         ),
         (
             "locked 3 x 1",
             || Box::new(locked_counter::<Native>(3, 1, false)),
             1,
-            57,
+            6,
         ),
         (
             "consistent lock order",
             || Box::new(lock_order_consistent::<Native>()),
             2,
-            5,
+            2,
         ),
         (
             "locked 2 x 2",
             || Box::new(locked_counter::<Native>(2, 2, false)),
             1,
-            13,
+            6,
         ),
     ];
     for (name, body, with, without) in cases {

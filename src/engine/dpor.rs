@@ -87,6 +87,9 @@ pub(crate) struct Dpor {
     scratch: Vec<u32>,
     /// Steps replayed to reach the new branches, over all executions.
     replayed: u64,
+    /// `THREADCHECK_DPOR_DEBUG` is set (read once: a look-up per execution costs as much as
+    /// several steps).
+    debug: bool,
 }
 
 /// Moves the node to its next branch: the first one of its wake-up tree whose thread is not
@@ -121,6 +124,7 @@ impl Dpor {
             unsettled: 0,
             scratch: Vec::new(),
             replayed: 0,
+            debug: std::env::var_os("THREADCHECK_DPOR_DEBUG").is_some(),
         }
     }
 
@@ -130,7 +134,10 @@ impl Dpor {
         let ev = &exec.events[e as usize];
         let (te, le) = (ev.thread as usize, ev.local);
         v.clear();
-        v.extend((e + 1..j).filter(|&k| exec.clock_at(k, te) < le));
+        v.extend((e + 1..j).filter(|&k| {
+            // Another abandoned thread's pending operation never ran: it is not part of `v`.
+            !exec.events[k as usize].pending && exec.clock_at(k, te) < le
+        }));
         v.push(j);
     }
 
@@ -497,7 +504,7 @@ impl Strategy for Dpor {
 
     fn end_execution(&mut self, exec: &Exec, _: &[Choice], end: &End) {
         let from = self.replay_len.saturating_sub(1) as u32;
-        if std::env::var_os("THREADCHECK_DPOR_DEBUG").is_some() {
+        if self.debug {
             let steps: Vec<String> = exec
                 .events
                 .iter()

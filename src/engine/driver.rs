@@ -247,7 +247,7 @@ fn build_failure(
             thread: exec
                 .threads
                 .get(*thread)
-                .map(|t| t.name.clone())
+                .map(|t| t.name.to_string())
                 .unwrap_or_default(),
             message: message.clone(),
         },
@@ -275,7 +275,7 @@ fn build_trace(exec: &Exec, end: &End) -> Trace {
         .enumerate()
         .map(|(id, t)| ThreadDesc {
             id,
-            name: t.name.clone(),
+            name: t.name.to_string(),
         })
         .collect();
     let step_of = |i: usize| {

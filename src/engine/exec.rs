@@ -144,7 +144,7 @@ pub(crate) type Body = Box<dyn FnOnce() + Send + 'static>;
 
 /// One thread of the execution.
 pub(crate) struct Th {
-    pub name: String,
+    pub name: Arc<str>,
     pub daemon: bool,
     pub started: bool,
     pub finished: bool,
@@ -167,7 +167,7 @@ pub(crate) struct Th {
 }
 
 impl Th {
-    fn new(name: String, daemon: bool, clock: Vec<u32>) -> Th {
+    fn new(name: Arc<str>, daemon: bool, clock: Vec<u32>) -> Th {
         Th {
             name,
             daemon,
@@ -227,6 +227,9 @@ pub(crate) struct Event {
     /// The operation could have blocked (waited for its condition).
     pub blocking: bool,
     pub settle: Settle,
+    /// Not performed: the operation a daemon thread had pending when the execution ended (see
+    /// [`Exec::add_pending_events`]).
+    pub pending: bool,
 }
 
 /// The state of one execution.
@@ -266,6 +269,10 @@ pub(crate) struct Exec {
     prev_events: Vec<Event>,
     prev_clocks: Vec<u32>,
     kept: u32,
+    main_name: Arc<str>,
+    /// The program's thread table as an object: non-daemon spawns change it, waiting for the
+    /// non-daemon threads reads it (registered on first use).
+    threads_obj: Option<u32>,
 }
 
 static NEXT_GEN: AtomicU64 = AtomicU64::new(1);
@@ -321,12 +328,32 @@ fn fnv(mut h: u32, bytes: &[u8]) -> u32 {
 
 const FNV_INIT: u32 = 0x811c_9dc5;
 
-/// The checksum of one operation: thread, object and action (not the source line, so that a
+/// The checksum of one operation: action, thread and object (not the source line, so that a
 /// schedule survives unrelated edits).
-pub(crate) fn op_hash(thread: usize, obj: u32, action: &str) -> u32 {
-    let h = fnv(FNV_INIT, &[thread as u8]);
-    let h = fnv(h, &obj.to_le_bytes());
-    fnv(h, action.as_bytes())
+pub(crate) fn op_hash(thread: usize, obj: u32, action: &'static str) -> u32 {
+    let h = fnv(action_hash(action), &[thread as u8]);
+    fnv(h, &obj.to_le_bytes())
+}
+
+/// The checksum of an action name, remembered by address: actions are a handful of static
+/// strings, hashed at every step.
+fn action_hash(action: &'static str) -> u32 {
+    const SLOTS: usize = 64;
+    thread_local! {
+        static CACHE: [Cell<(usize, usize, u32)>; SLOTS] =
+            const { [const { Cell::new((0, 0, 0)) }; SLOTS] };
+    }
+    let key = (action.as_ptr() as usize, action.len());
+    let slot = (key.0 >> 2 ^ key.1) % SLOTS;
+    CACHE.with(|cache| {
+        let (ptr, len, h) = cache[slot].get();
+        if (ptr, len) == key {
+            return h;
+        }
+        let h = fnv(FNV_INIT, action.as_bytes());
+        cache[slot].set((key.0, key.1, h));
+        h
+    })
 }
 
 /// Folds an operation checksum into a running checksum.
@@ -361,11 +388,13 @@ impl Exec {
             prev_events: Vec::new(),
             prev_clocks: Vec::new(),
             kept: 0,
+            main_name: Arc::from("MainThread"),
+            threads_obj: None,
         }
     }
 
     /// A new thread, with the vectors of a previous execution's thread if any.
-    fn new_thread(&mut self, name: String, daemon: bool, parent_clock: &[u32]) -> Th {
+    fn new_thread(&mut self, name: Arc<str>, daemon: bool, parent_clock: &[u32]) -> Th {
         let (mut clock, sections) = self.spare_threads.pop().unwrap_or_default();
         clock.extend_from_slice(parent_clock);
         let mut th = Th::new(name, daemon, clock);
@@ -399,7 +428,8 @@ impl Exec {
         self.first_caught = None;
         self.new_threads.clear();
         self.preempting = false;
-        let main = self.new_thread("MainThread".to_string(), false, &[0]);
+        self.threads_obj = None;
+        let main = self.new_thread(self.main_name.clone(), false, &[0]);
         self.threads.push(main);
     }
 
@@ -415,6 +445,56 @@ impl Exec {
             events,
         });
         id
+    }
+
+    /// The object standing for the program's thread table.
+    pub(crate) fn threads_object(&mut self) -> u32 {
+        match self.threads_obj {
+            Some(id) => id,
+            None => {
+                let id = self.register(&ObjectMeta::named("Program", "threads"));
+                self.threads_obj = Some(id);
+                id
+            }
+        }
+    }
+
+    /// Thread `t` has ended: a wait for the non-daemon threads may now proceed.
+    pub(crate) fn thread_ended(&mut self, t: usize) {
+        let th = &mut self.threads[t];
+        th.finished = true;
+        th.pending = None;
+        if !th.daemon {
+            if let Some(id) = self.threads_obj {
+                self.objects[id as usize].version += 1;
+            }
+        }
+    }
+
+    /// If every non-daemon thread but the current one has ended: orders the current thread after
+    /// their ends (their last events happen before its next one) and returns `true`.
+    pub(crate) fn join_non_daemon(&mut self) -> bool {
+        let me = self.current;
+        let ended = |(i, th): &(usize, &Th)| *i == me || th.daemon || th.finished;
+        if !self.threads.iter().enumerate().all(|x| ended(&x)) {
+            return false;
+        }
+        if self.track_clocks {
+            let mut clock = std::mem::take(&mut self.threads[me].clock);
+            for (i, th) in self.threads.iter().enumerate() {
+                if i == me || th.daemon {
+                    continue;
+                }
+                if clock.len() < th.clock.len() {
+                    clock.resize(th.clock.len(), 0);
+                }
+                for (mine, &theirs) in clock.iter_mut().zip(&th.clock) {
+                    *mine = (*mine).max(theirs);
+                }
+            }
+            self.threads[me].clock = clock;
+        }
+        true
     }
 
     /// Whether thread `t` is known to be blocked (its last attempt failed and its object has not
@@ -547,11 +627,74 @@ impl Exec {
                     | OpKind::Section
             ),
             settle: op.settle,
+            pending: false,
         });
         if self.recording {
             self.notes.push(None);
         }
         idx
+    }
+
+    /// An execution ends when main and the non-daemon threads have finished; daemon threads are
+    /// abandoned with an operation pending. That operation could have run earlier, before
+    /// events it depends on: the exhaustive search must see those races too, though the
+    /// execution never ran it. This appends one event per such operation (on an object),
+    /// with its vector clock and its races with the events performed, as if it ran next; the
+    /// pending events do not see each other (after the end, their order is irrelevant).
+    /// Returns the number of events performed, for [`Exec::drop_pending_events`].
+    pub(crate) fn add_pending_events(&mut self) -> u32 {
+        let performed = self.events.len() as u32;
+        for t in 0..self.threads.len() {
+            let th = &self.threads[t];
+            if th.finished || !th.started {
+                continue;
+            }
+            let Some(op) = th.pending else { continue };
+            if op.obj == NO_OBJ {
+                continue;
+            }
+            let idx = self.events.len() as u32;
+            let local = th.local + 1;
+            let before = if th.last_event == NO_EVENT {
+                th.spawn_event
+            } else {
+                th.last_event
+            };
+            let saved = self.threads[t].clock.clone();
+            self.update_clock(t, &op, idx, local);
+            let clock = std::mem::replace(&mut self.threads[t].clock, saved);
+            let clock_off = self.clocks.len() as u32;
+            self.clocks.extend_from_slice(&clock);
+            self.events.push(Event {
+                thread: t as u8,
+                obj: op.obj,
+                class: op.class,
+                action: op.action,
+                site: op.site,
+                local,
+                clock: clock_off,
+                clock_len: clock.len() as u8,
+                preemption: false,
+                before,
+                blocking: matches!(
+                    op.kind,
+                    OpKind::Monitor { blocking: true }
+                        | OpKind::Acquire { blocking: true }
+                        | OpKind::Section
+                ),
+                settle: op.settle,
+                pending: true,
+            });
+        }
+        performed
+    }
+
+    /// Removes the events [`Exec::add_pending_events`] added.
+    pub(crate) fn drop_pending_events(&mut self, performed: u32) {
+        if let Some(first) = self.events.get(performed as usize) {
+            self.clocks.truncate(first.clock as usize);
+        }
+        self.events.truncate(performed as usize);
     }
 
     /// For an event of the replayed prefix: sets the thread's clock to the one the same event

@@ -464,29 +464,39 @@ impl Runtime for Native {
     #[track_caller]
     fn spawn(spec: ThreadSpec, body: Box<dyn FnOnce() + Send + 'static>) -> std::io::Result<()> {
         let site = Location::caller();
+        // A non-daemon start changes the thread table that a wait for non-daemon threads
+        // reads; starts commute with each other (the table's order does not matter).
+        let (obj, class) = with_exec(|e| {
+            let target = if spec.daemon {
+                (NO_OBJ, Class::Read)
+            } else {
+                let commuting = e.reductions.commuting_ops;
+                let class = monitor_class(Access::Commute, false, "spawn", commuting);
+                (e.threads_object(), class)
+            };
+            let t = e.current;
+            e.threads[t].spawn = Some((spec, body));
+            target
+        });
         let desc = OpDesc {
-            obj: NO_OBJ,
-            class: Class::Read,
+            obj,
+            class,
             action: "spawn",
             site,
             kind: OpKind::Spawn,
             settle: Settle::No,
         };
-        with_exec(|e| {
-            let t = e.current;
-            e.threads[t].spawn = Some((spec, body));
-        });
         announce(desc);
         let result = with_exec(|e| {
             let t = e.current;
             let (spec, body) = e.threads[t].spawn.take().expect("a pending spawn");
             let name = spec.name.clone();
-            e.commit(&desc, false);
+            e.commit(&desc, obj != NO_OBJ);
             e.add_thread(spec, body).map(|_| name)
         });
         match result {
             Ok(name) => {
-                Native::note(|| name);
+                Native::note(|| name.to_string());
                 Ok(())
             }
             Err(reason) => abort_execution(reason),
@@ -528,11 +538,42 @@ impl Runtime for Native {
                 let mut e = cell.borrow_mut();
                 if e.first_caught.is_none() {
                     let name = e.threads[e.current].name.clone();
-                    e.first_caught = Some((name, panic_message(payload)));
+                    e.first_caught = Some((name.to_string(), panic_message(payload)));
                 }
             }
         }
         result
+    }
+
+    const TRACKS_THREADS: bool = true;
+
+    /// One step, reading the thread table: enabled once every other non-daemon thread has
+    /// ended, and ordered after their ends.
+    #[track_caller]
+    fn wait_for_non_daemon() -> bool {
+        let site = Location::caller();
+        let desc = with_exec(|e| OpDesc {
+            obj: e.threads_object(),
+            class: monitor_class(Access::Read, true, "", e.reductions.commuting_ops),
+            action: "wait for non-daemon threads",
+            site,
+            kind: OpKind::Monitor { blocking: true },
+            settle: Settle::No,
+        });
+        announce(desc);
+        loop {
+            let done = with_exec(|e| {
+                let done = e.join_non_daemon();
+                if done {
+                    e.commit(&desc, false);
+                }
+                done
+            });
+            if done {
+                return true;
+            }
+            suspend(Yield::Blocked);
+        }
     }
 
     fn note(detail: impl FnOnce() -> String) {

@@ -216,8 +216,7 @@ impl Runner {
                 let coro = self.coros[t].take().expect("a live coroutine");
                 self.pool.push(coro.into_stack());
                 let mut e = self.exec.borrow_mut();
-                e.threads[t].finished = true;
-                e.threads[t].pending = None;
+                e.thread_ended(t);
                 if let Err(payload) = result {
                     let mut message = panic_message(&payload);
                     if let Some((who, first)) = &e.first_caught {
@@ -337,7 +336,14 @@ impl Runner {
             }
         };
         self.reclaim();
+        // A search that learns from races must also see those of the operations that
+        // abandoned daemon threads left pending.
+        let performed = (strategy.needs_clocks() && matches!(end, End::Complete))
+            .then(|| self.exec.borrow_mut().add_pending_events());
         strategy.end_execution(&self.exec.borrow(), &self.choices, &end);
+        if let Some(performed) = performed {
+            self.exec.borrow_mut().drop_pending_events(performed);
+        }
         end
     }
 

@@ -56,7 +56,7 @@ macro_rules! checker_runtime {
                 body: Box<dyn FnOnce() + Send + 'static>,
             ) -> std::io::Result<()> {
                 $krate::thread::Builder::new()
-                    .name(spec.name)
+                    .name(spec.name.to_string())
                     .spawn(body)
                     .map(drop)
             }

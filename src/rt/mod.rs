@@ -153,6 +153,15 @@ pub trait Runtime: Sized + Send + Sync + 'static {
     fn note(detail: impl FnOnce() -> String) {
         let _ = detail;
     }
+    /// True when the runtime itself knows which non-daemon threads are still running and
+    /// implements [`Runtime::wait_for_non_daemon`]. Otherwise [`crate::thread`] counts them in a
+    /// monitor, at the cost of a step when a thread starts and another when it ends.
+    const TRACKS_THREADS: bool = false;
+    /// Waits until every other non-daemon thread has finished. Only called when
+    /// [`Runtime::TRACKS_THREADS`]; returns `false` (and does nothing) otherwise.
+    fn wait_for_non_daemon() -> bool {
+        false
+    }
 }
 
 /// How long an operation may wait for its condition.
@@ -302,8 +311,8 @@ impl fmt::Display for ObjectMeta {
 /// How to start a thread.
 #[derive(Clone, Debug)]
 pub struct ThreadSpec {
-    /// The thread's name (`Thread-1`, or the user's).
-    pub name: String,
+    /// The thread's name (`Thread-1`, or the user's), shared with the thread's handle.
+    pub name: Arc<str>,
     /// Daemon threads are not waited for at the end of the program or execution.
     pub daemon: bool,
 }

@@ -33,7 +33,7 @@ impl Runtime for Std {
 
     fn spawn(spec: ThreadSpec, body: Box<dyn FnOnce() + Send + 'static>) -> std::io::Result<()> {
         std::thread::Builder::new()
-            .name(spec.name)
+            .name(spec.name.to_string())
             .spawn(body)
             .map(drop)
     }

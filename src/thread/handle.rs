@@ -35,21 +35,12 @@ pub struct JoinHandle<T: Send + 'static, R: Runtime> {
     shared: Arc<Shared<T, R>>,
 }
 
-/// The commuting key of the `start` and `exit` steps on the program's count of live non-daemon
-/// threads: increments and decrements reach the same count in either order.
-pub(super) const THREAD_COUNT: &str = "count live threads";
-
-pub(super) fn finish_non_daemon<R: Runtime>(info: &ThreadInfo<R>) {
-    let op = Op::new("exit", Access::Commute).commuting_as(THREAD_COUNT);
-    info.program.live_non_daemon.op(op, Wait::No, |live| {
-        *live -= 1;
-        Some(())
-    });
-}
-
 impl<T: Send + 'static, R: Runtime> JoinHandle<T, R> {
     pub(super) fn new(info: Arc<ThreadInfo<R>>) -> Self {
-        let meta = ObjectMeta::named("Thread", &info.name);
+        let meta = ObjectMeta {
+            kind: "Thread",
+            name: Some(info.name.clone()),
+        };
         JoinHandle {
             info,
             shared: Arc::new(Shared {
@@ -89,7 +80,7 @@ impl<T: Send + 'static, R: Runtime> JoinHandle<T, R> {
                 Some(())
             });
             if !info.daemon {
-                finish_non_daemon(&info);
+                info.program.exited();
             }
         })
     }
@@ -165,6 +156,11 @@ impl<T: Send + 'static, R: Runtime> JoinHandle<T, R> {
     /// The thread's name.
     pub fn name(&self) -> &str {
         self.info.name()
+    }
+
+    /// The thread's name, shared (no copy).
+    pub(crate) fn shared_name(&self) -> Arc<str> {
+        self.info.name.clone()
     }
 
     /// The thread's ident within its program.

@@ -19,15 +19,51 @@ use crate::rt::{Access, DefaultRuntime, Monitor, ObjectMeta, Op, Runtime, Thread
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
-/// The threads of one program: numbering and the count of live non-daemon threads.
+/// The threads of one program: numbering and the count of live non-daemon threads (kept here
+/// unless the runtime tracks threads itself, [`Runtime::TRACKS_THREADS`]).
 pub struct Program<R: Runtime> {
     next_number: AtomicU64,
-    live_non_daemon: R::Monitor<usize>,
+    live_non_daemon: Option<R::Monitor<usize>>,
+}
+
+/// The commuting key of the `start` and `exit` steps on the program's count of live non-daemon
+/// threads: increments and decrements reach the same count in either order.
+const THREAD_COUNT: &str = "count live threads";
+
+impl<R: Runtime> Program<R> {
+    fn new() -> Program<R> {
+        Program {
+            next_number: AtomicU64::new(1),
+            live_non_daemon: (!R::TRACKS_THREADS)
+                .then(|| Monitor::new(0, ObjectMeta::named("Program", "threads"))),
+        }
+    }
+
+    /// Counts a non-daemon thread in (`delta` 1, before it starts) or out (-1, when it ends).
+    fn count(&self, action: &'static str, delta: isize) {
+        if let Some(live) = &self.live_non_daemon {
+            let op = Op::new(action, Access::Commute).commuting_as(THREAD_COUNT);
+            live.op(op, Wait::No, |live| {
+                *live = live.wrapping_add_signed(delta);
+                Some(())
+            });
+        }
+    }
+
+    /// A non-daemon thread is about to start.
+    fn started(&self) {
+        self.count("start", 1);
+    }
+
+    /// A non-daemon thread has ended.
+    pub(super) fn exited(&self) {
+        self.count("exit", -1);
+    }
 }
 
 /// Who a thread is: its name, ident and daemon flag (Python's `Thread` attributes).
 pub struct ThreadInfo<R: Runtime> {
-    name: String,
+    name: Arc<str>,
     ident: u64,
     daemon: bool,
     program: Arc<Program<R>>,
@@ -69,13 +105,10 @@ pub fn current_in<R: Runtime>() -> Arc<ThreadInfo<R>> {
         }
     }
     let info = Arc::new(ThreadInfo {
-        name: "MainThread".to_string(),
+        name: Arc::from("MainThread"),
         ident: 0,
         daemon: false,
-        program: Arc::new(Program {
-            next_number: AtomicU64::new(1),
-            live_non_daemon: Monitor::new(0, ObjectMeta::named("Program", "threads")),
-        }),
+        program: Arc::new(Program::new()),
     });
     R::set_thread_slot(info.clone());
     info
@@ -97,10 +130,26 @@ pub fn wait_for_non_daemon() {
 #[track_caller]
 pub fn wait_for_non_daemon_in<R: Runtime>() {
     let program = current_in::<R>().program.clone();
-    let op = Op::new("wait for non-daemon threads", Access::Read);
-    program
-        .live_non_daemon
-        .op(op, Wait::Forever, |live| (*live == 0).then_some(()));
+    match &program.live_non_daemon {
+        Some(live) => {
+            let op = Op::new("wait for non-daemon threads", Access::Read);
+            live.op(op, Wait::Forever, |live| (*live == 0).then_some(()));
+        }
+        None => {
+            let waited = R::wait_for_non_daemon();
+            debug_assert!(waited, "a runtime that tracks threads waits for them");
+        }
+    }
+}
+
+/// `Thread-N`, formatted on the stack: a thread start allocates its name once.
+fn default_name(number: u64) -> Arc<str> {
+    use std::io::Write;
+    let mut buf = [0u8; 32];
+    let mut out = &mut buf[..];
+    write!(out, "Thread-{number}").expect("32 bytes hold any Thread-N");
+    let len = 32 - out.len();
+    Arc::from(std::str::from_utf8(&buf[..len]).expect("ASCII"))
 }
 
 /// Configures a thread before it starts (name, daemon flag), like Python's `Thread(...)`
@@ -157,18 +206,17 @@ impl<R: Runtime> Builder<R> {
         let program = parent.program.clone();
         let number = program.next_number.fetch_add(1, Ordering::Relaxed);
         let info = Arc::new(ThreadInfo {
-            name: self.name.unwrap_or_else(|| format!("Thread-{number}")),
+            name: match self.name {
+                Some(name) => name.into(),
+                None => default_name(number),
+            },
             ident: number,
             daemon: self.daemon.unwrap_or(parent.daemon),
             program,
         });
         let handle = JoinHandle::<T, R>::new(info.clone());
         if !info.daemon {
-            let op = Op::new("start", Access::Commute).commuting_as(handle::THREAD_COUNT);
-            info.program.live_non_daemon.op(op, Wait::No, |live| {
-                *live += 1;
-                Some(())
-            });
+            info.program.started();
         }
         let spec = ThreadSpec {
             name: info.name.clone(),
@@ -177,7 +225,7 @@ impl<R: Runtime> Builder<R> {
         let body = handle.body(f);
         if let Err(e) = R::spawn(spec, body) {
             if !info.daemon {
-                handle::finish_non_daemon(&info);
+                info.program.exited();
             }
             return Err(e);
         }
