@@ -270,6 +270,8 @@ pub(crate) struct Exec {
     prev_clocks: Vec<u32>,
     kept: u32,
     main_name: Arc<str>,
+    /// The buffer `update_clock` collects dependent accesses in.
+    cands: Vec<(u8, u32)>,
     /// The program's thread table as an object: non-daemon spawns change it, waiting for the
     /// non-daemon threads reads it (registered on first use).
     threads_obj: Option<u32>,
@@ -389,6 +391,7 @@ impl Exec {
             prev_clocks: Vec::new(),
             kept: 0,
             main_name: Arc::from("MainThread"),
+            cands: Vec::new(),
             threads_obj: None,
         }
     }
@@ -706,7 +709,10 @@ impl Exec {
             return false;
         }
         let prev = &self.prev_events[idx as usize];
-        if prev.thread as usize != t || prev.obj != op.obj || prev.action != op.action {
+        // Actions are static strings: the same operation has the same address (a different
+        // address only costs the computation below).
+        if prev.thread as usize != t || prev.obj != op.obj || !std::ptr::eq(prev.action, op.action)
+        {
             self.kept = idx;
             return false;
         }
@@ -721,56 +727,46 @@ impl Exec {
     /// Vector-clock update and direct-race detection for event `idx` of thread `t`.
     fn update_clock(&mut self, t: usize, op: &OpDesc, idx: u32, local: u32) {
         let n = self.threads.len();
-        if self.threads[t].clock.len() < n {
-            self.threads[t].clock.resize(n, 0);
+        let mut clock = std::mem::take(&mut self.threads[t].clock);
+        if clock.len() < n {
+            clock.resize(n, 0);
         }
-        if op.obj == NO_OBJ {
-            self.threads[t].clock[t] = local;
-            return;
-        }
-        // The last dependent access of every other thread.
-        let mut cands: [u32; MAX_THREADS] = [NO_EVENT; MAX_THREADS];
-        let mut any = false;
-        for rec in &self.objects[op.obj as usize].accesses {
-            let r = rec.thread as usize;
-            if r != t && !Class::independent(rec.class, op.class) {
-                let c = &mut cands[r];
-                if *c == NO_EVENT || *c < rec.event {
-                    *c = rec.event;
-                }
-                any = true;
-            }
-        }
-        if any {
-            // Direct races: not ordered before this event by anything but the direct edge.
-            for r in 0..n {
-                if idx < self.races_from {
-                    break;
-                }
-                let e = cands[r];
-                if e == NO_EVENT || self.hb_le(e, &self.threads[t].clock) {
+        if op.obj != NO_OBJ {
+            // The last dependent access of every other thread: (thread, event).
+            let mut cands = std::mem::take(&mut self.cands);
+            cands.clear();
+            for rec in &self.objects[op.obj as usize].accesses {
+                if rec.thread as usize == t || Class::independent(rec.class, op.class) {
                     continue;
                 }
-                let covered = (0..n).any(|r2| {
-                    r2 != r && cands[r2] != NO_EVENT && self.hb_le(e, self.clock_of(cands[r2]))
-                });
-                if !covered {
-                    self.races.push((e, idx));
+                match cands.iter_mut().find(|(r, _)| *r == rec.thread) {
+                    Some((_, e)) => *e = (*e).max(rec.event),
+                    None => cands.push((rec.thread, rec.event)),
                 }
             }
-            let mut clock = std::mem::take(&mut self.threads[t].clock);
-            for &e in cands.iter().take(n) {
-                if e != NO_EVENT {
-                    for (i, &v) in self.clock_of(e).iter().enumerate() {
-                        if clock[i] < v {
-                            clock[i] = v;
-                        }
+            if idx >= self.races_from {
+                // Direct races: not ordered before this event by anything but the direct edge.
+                for &(_, e) in &cands {
+                    if self.hb_le(e, &clock) {
+                        continue;
+                    }
+                    let covered = cands
+                        .iter()
+                        .any(|&(_, e2)| e2 != e && self.hb_le(e, self.clock_of(e2)));
+                    if !covered {
+                        self.races.push((e, idx));
                     }
                 }
             }
-            self.threads[t].clock = clock;
+            for &(_, e) in &cands {
+                for (mine, &theirs) in clock.iter_mut().zip(self.clock_of(e)) {
+                    *mine = (*mine).max(theirs);
+                }
+            }
+            self.cands = cands;
         }
-        self.threads[t].clock[t] = local;
+        clock[t] = local;
+        self.threads[t].clock = clock;
     }
 
     /// Remembers event `idx` as thread `t`'s last access to the object with this class.

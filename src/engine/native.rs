@@ -65,7 +65,7 @@ fn abort_execution(reason: Abort) -> ! {
 
 /// Announces the current thread's next operation and waits until the scheduler attempts it.
 fn announce(op: OpDesc) {
-    let demote = with_exec(|e| {
+    let (demote, yielder) = with_exec(|e| {
         let t = e.current;
         let mut demote = None;
         let mut fix = Vec::new();
@@ -83,12 +83,15 @@ fn announce(op: OpDesc) {
             e.events[ev as usize].action = "acquire";
         }
         e.threads[t].pending = Some(op);
-        demote
+        (demote, e.threads[t].yielder)
     });
     if let Some(ty) = demote {
         abort_execution(Abort::Demote(ty));
     }
-    suspend(Yield::Pending);
+    // SAFETY: as in `suspend`: the yielder is this coroutine's own.
+    unsafe {
+        (*yielder).suspend(Yield::Pending);
+    }
 }
 
 /// Reading the thread's identity inside a commuting section makes it thread-dependent.
@@ -138,16 +141,19 @@ impl Reg {
     }
 
     fn id(&self) -> u32 {
+        with_exec(|e| self.id_in(e))
+    }
+
+    /// The object's id in execution `e`, registering it there first if needed.
+    fn id_in(&self, e: &mut super::exec::Exec) -> u32 {
         let (gen, id) = self.id.get();
-        with_exec(|e| {
-            if e.gen == gen {
-                id
-            } else {
-                let id = e.register(&self.meta);
-                self.id.set((e.gen, id));
-                id
-            }
-        })
+        if e.gen == gen {
+            id
+        } else {
+            let id = e.register(&self.meta);
+            self.id.set((e.gen, id));
+            id
+        }
     }
 }
 
@@ -173,17 +179,20 @@ impl<S: Send> Monitor<S> for NativeMonitor<S> {
     }
 
     fn op<T>(&self, op: Op, wait: Wait, mut f: impl FnMut(&mut S) -> Option<T>) -> Option<T> {
-        let obj = self.reg.id();
         let blocking = wait == Wait::Forever;
-        let commuting = with_exec(|e| e.reductions.commuting_ops);
-        let desc = OpDesc {
-            obj,
-            class: monitor_class(op.access, blocking, op.commutes_with, commuting),
+        let desc = with_exec(|e| OpDesc {
+            obj: self.reg.id_in(e),
+            class: monitor_class(
+                op.access,
+                blocking,
+                op.commutes_with,
+                e.reductions.commuting_ops,
+            ),
             action: op.action,
             site: op.site,
             kind: OpKind::Monitor { blocking },
             settle: op.settle,
-        };
+        });
         announce(desc);
         loop {
             // SAFETY: see the Sync impl: only the running coroutine touches the state.

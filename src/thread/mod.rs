@@ -142,14 +142,28 @@ pub fn wait_for_non_daemon_in<R: Runtime>() {
     }
 }
 
-/// `Thread-N`, formatted on the stack: a thread start allocates its name once.
+/// `Thread-N`, formatted on the stack: a thread start allocates its name once (and the
+/// formatting machinery costs more than a step of the checker).
 fn default_name(number: u64) -> Arc<str> {
-    use std::io::Write;
-    let mut buf = [0u8; 32];
-    let mut out = &mut buf[..];
-    write!(out, "Thread-{number}").expect("32 bytes hold any Thread-N");
-    let len = 32 - out.len();
-    Arc::from(std::str::from_utf8(&buf[..len]).expect("ASCII"))
+    const PREFIX: &[u8] = b"Thread-";
+    let mut buf = [0u8; PREFIX.len() + 20];
+    buf[..PREFIX.len()].copy_from_slice(PREFIX);
+    let mut digits = [0u8; 20];
+    let mut n = number;
+    let mut count = 0;
+    loop {
+        digits[count] = b'0' + (n % 10) as u8;
+        count += 1;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    for (i, &d) in digits[..count].iter().rev().enumerate() {
+        buf[PREFIX.len() + i] = d;
+    }
+    let name = std::str::from_utf8(&buf[..PREFIX.len() + count]).expect("ASCII digits");
+    Arc::from(name)
 }
 
 /// Configures a thread before it starts (name, daemon flag), like Python's `Thread(...)`
@@ -253,3 +267,15 @@ where
 
 /// The result of a finished thread, as stored for its joiners.
 pub(crate) type Outcome<T> = Result<T, JoinError>;
+
+#[cfg(test)]
+mod tests {
+    use super::default_name;
+
+    #[test]
+    fn default_names_count_in_decimal() {
+        for n in [0, 1, 9, 10, 42, 1000, u64::MAX] {
+            assert_eq!(&*default_name(n), format!("Thread-{n}"));
+        }
+    }
+}
