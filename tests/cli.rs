@@ -686,6 +686,43 @@ fn native_counterexample_and_replay() {
     assert_eq!(code(&o), 1, "{}{}", stdout(&o), stderr(&o));
 }
 
+/// Property (native): the seed daemon holds but is no proof (its daemon loops forever and is
+/// followed only --steps-after-end steps past the end, which the text says); the flag is
+/// refused where it means nothing.
+#[test]
+fn daemon_model_says_how_far_its_daemon_was_followed() {
+    let o = threadcheck(&["check", "daemon", "--steps-after-end", "50"]);
+    assert_eq!(code(&o), 0, "{}{}", stdout(&o), stderr(&o));
+    let text = stdout(&o);
+    assert!(text.contains("HOLDS (not proved)"), "{text}");
+    assert!(
+        text.contains("followed 50 steps past the program's end"),
+        "{text}"
+    );
+    for args in [
+        &[
+            "check",
+            "semaphore",
+            "--strategy",
+            "random",
+            "--steps-after-end",
+            "5",
+        ][..],
+        &[
+            "check",
+            "semaphore",
+            "--engine",
+            "shuttle",
+            "--steps-after-end",
+            "5",
+        ][..],
+        &["check", "semaphore", "--steps-after-end", "-1"][..],
+    ] {
+        let o = threadcheck(args);
+        assert_eq!(code(&o), 2, "{args:?}: {}{}", stdout(&o), stderr(&o));
+    }
+}
+
 /// Property (native): semaphore holds with the seed's 5 workers; deadlock exits 1; daemon
 /// holds; --html writes a page.
 #[test]

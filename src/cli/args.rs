@@ -434,6 +434,13 @@ pub(crate) struct CheckArgs {
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..), help_heading = "Budget")]
     pub max_steps: Option<u64>,
 
+    /// Budget: steps the exhaustive search (native engine) follows daemon threads after the
+    /// program's end, for races between what they do then and what the program did (a daemon's
+    /// write could have come before main's read). Default 1000. If a daemon is still running
+    /// there, the result says so and is not a proof; 0 stops at the end.
+    #[arg(long, value_name = "N", help_heading = "Budget")]
+    pub steps_after_end: Option<u64>,
+
     /// Write the counterexample as a self-contained web page: a timeline per thread with
     /// step-through controls (native engine).
     #[arg(long, value_name = "FILE", help_heading = "Output")]

@@ -305,6 +305,16 @@ fn make_plan(args: &CheckArgs) -> Result<Plan, String> {
             engine.name()
         ));
     }
+    if args.steps_after_end.is_some()
+        && (engine != EngineKind::Native || strategy != StrategyKind::Exhaustive)
+    {
+        return Err(format!(
+            "--steps-after-end is how far the native engine's exhaustive search follows daemon \
+             threads after the program's end; it means nothing with --engine {} --strategy {}",
+            engine.name(),
+            strategy.name()
+        ));
+    }
     if engine == EngineKind::Shuttle && strategy == StrategyKind::Bounded {
         return Err(
             "shuttle has no preemption-bounded search: use --strategy exhaustive (depth-first), \
@@ -334,6 +344,9 @@ fn make_plan(args: &CheckArgs) -> Result<Plan, String> {
         max_executions: args.max_executions,
         max_time: args.time,
         max_steps: args.max_steps.unwrap_or(Budget::default().max_steps),
+        steps_after_end: args
+            .steps_after_end
+            .unwrap_or(Budget::default().steps_after_end),
     };
     Ok(Plan {
         model,

@@ -195,6 +195,12 @@ fn verdict_text(plan: &Plan, outcome: &Outcome, paint: &Paint, replaying: bool) 
                 |p| p.to_string()
             )
         ),
+        Verdict::Holds if plan.strategy == StrategyKind::Exhaustive => format!(
+            "{}: no violation in {n} execution{plural} ({time}), but the search was not \
+             exhaustive: {}. This is evidence, not a proof.",
+            paint.good("HOLDS (not proved)"),
+            outcome.limited_by.as_deref().unwrap_or("it was cut short")
+        ),
         Verdict::Holds => format!(
             "{}: no violation found in {n} execution{plural} ({time}). Not exhaustive: {}. This is \
              evidence, not a proof.",

@@ -81,6 +81,12 @@ pub struct Budget {
     pub max_time: Option<Duration>,
     /// Steps one execution may take before it is reported as a likely livelock.
     pub max_steps: u64,
+    /// Steps the exhaustive search follows daemon threads after the program's end (main and
+    /// every non-daemon thread finished). A daemon's later operations can race with the
+    /// program's earlier ones, so the search runs them, for races only (a daemon's panic
+    /// there is not a failure: the program is over). A search that had to stop a daemon still
+    /// running at this bound is reported as not exhaustive.
+    pub steps_after_end: u64,
 }
 
 impl Default for Budget {
@@ -89,6 +95,7 @@ impl Default for Budget {
             max_executions: None,
             max_time: None,
             max_steps: 10_000_000,
+            steps_after_end: 1_000,
         }
     }
 }

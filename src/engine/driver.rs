@@ -61,6 +61,8 @@ pub(crate) fn check(
     let mut fewest_steps = false;
     let mut runner = Runner::new(body.clone(), Exec::new(config.reductions), max_steps);
     runner.deadline = budget.max_time.map(|d| started + d);
+    runner.steps_after_end = budget.steps_after_end;
+    let mut daemons_cut = false;
     let mut strategy = make_strategy(config)?;
     let mut executions: u64 = 0;
     let mut last_progress = started;
@@ -94,6 +96,7 @@ pub(crate) fn check(
             break;
         }
         let end = runner.run(&mut *strategy);
+        daemons_cut |= runner.daemons_cut;
         total_steps += runner.choices.len() as u64;
         if let (Some(seen), End::Complete) = (&config.schedules_seen, &end) {
             let fingerprint = schedule_fingerprint(&runner.choices);
@@ -181,7 +184,15 @@ pub(crate) fn check(
         }
         None => None,
     };
-    let exhaustive = failure.is_none() && !out_of_budget && strategy.complete();
+    let exhaustive = failure.is_none() && !out_of_budget && strategy.complete() && !daemons_cut;
+    if daemons_cut && limited_by.is_none() && failure.is_none() {
+        limited_by = Some(format!(
+            "daemon threads were followed {} steps past the program's end and were still \
+             running; what they do later, and its races with the program, was not explored \
+             (Budget::steps_after_end)",
+            budget.steps_after_end
+        ));
+    }
     if stats {
         eprintln!(
             "threadcheck engine: {executions} executions, {total_steps} steps, {} distinct traces \

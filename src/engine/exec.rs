@@ -638,14 +638,22 @@ impl Exec {
         idx
     }
 
-    /// An execution ends when main and the non-daemon threads have finished; daemon threads are
-    /// abandoned with an operation pending. That operation could have run earlier, before
-    /// events it depends on: the exhaustive search must see those races too, though the
-    /// execution never ran it. This appends one event per such operation (on an object),
-    /// with its vector clock and its races with the events performed, as if it ran next; the
-    /// pending events do not see each other (after the end, their order is irrelevant).
+    /// An execution ends when main and the non-daemon threads have finished; the exhaustive
+    /// search follows the daemon threads a bounded number of steps further, and whatever they
+    /// still have pending then could have run earlier, before events it depends on: the search
+    /// must see those races too, though the execution never ran it. This appends one *pending
+    /// event* per such operation (on an object) of a live thread, with its vector clock and its
+    /// races with the events performed, as if it ran next; pending events do not see each other
+    /// (after the end, their order is irrelevant).
+    ///
+    /// `panics` are the daemon threads that panicked after the end, with the operation they
+    /// were attempting if the panic came before it took effect. A panic after the end is no
+    /// failure, but it could have come before the end: unless it happens after the last event
+    /// of every thread the program waits for (main and the non-daemon threads), it races with
+    /// those last events, and reversing that race runs it while the program is alive.
+    ///
     /// Returns the number of events performed, for [`Exec::drop_pending_events`].
-    pub(crate) fn add_pending_events(&mut self) -> u32 {
+    pub(crate) fn add_pending_events(&mut self, panics: &[(usize, Option<OpDesc>)]) -> u32 {
         let performed = self.events.len() as u32;
         for t in 0..self.threads.len() {
             let th = &self.threads[t];
@@ -653,43 +661,64 @@ impl Exec {
                 continue;
             }
             let Some(op) = th.pending else { continue };
-            if op.obj == NO_OBJ {
+            if op.obj != NO_OBJ {
+                self.add_pending_event(t, &op);
+            }
+        }
+        for &(t, op) in panics {
+            let panicked = match op {
+                Some(op) => self.add_pending_event(t, &op),
+                None => self.threads[t].last_event,
+            };
+            if panicked == NO_EVENT {
                 continue;
             }
-            let idx = self.events.len() as u32;
-            let local = th.local + 1;
-            let before = if th.last_event == NO_EVENT {
-                th.spawn_event
-            } else {
-                th.last_event
-            };
-            let saved = self.threads[t].clock.clone();
-            self.update_clock(t, &op, idx, local);
-            let clock = std::mem::replace(&mut self.threads[t].clock, saved);
-            let clock_off = self.clocks.len() as u32;
-            self.clocks.extend_from_slice(&clock);
-            self.events.push(Event {
-                thread: t as u8,
-                obj: op.obj,
-                class: op.class,
-                action: op.action,
-                site: op.site,
-                local,
-                clock: clock_off,
-                clock_len: clock.len() as u8,
-                preemption: false,
-                before,
-                blocking: matches!(
-                    op.kind,
-                    OpKind::Monitor { blocking: true }
-                        | OpKind::Acquire { blocking: true }
-                        | OpKind::Section
-                ),
-                settle: op.settle,
-                pending: true,
-            });
+            for (w, th) in self.threads.iter().enumerate() {
+                let last = th.last_event;
+                if (w == 0 || !th.daemon) && last != NO_EVENT && !self.hb_before(last, panicked) {
+                    self.races.push((last, panicked));
+                }
+            }
         }
         performed
+    }
+
+    /// Appends the pending event of thread `t`'s operation `op`; returns its index.
+    fn add_pending_event(&mut self, t: usize, op: &OpDesc) -> u32 {
+        let th = &self.threads[t];
+        let idx = self.events.len() as u32;
+        let local = th.local + 1;
+        let before = if th.last_event == NO_EVENT {
+            th.spawn_event
+        } else {
+            th.last_event
+        };
+        let saved = self.threads[t].clock.clone();
+        self.update_clock(t, op, idx, local);
+        let clock = std::mem::replace(&mut self.threads[t].clock, saved);
+        let clock_off = self.clocks.len() as u32;
+        self.clocks.extend_from_slice(&clock);
+        self.events.push(Event {
+            thread: t as u8,
+            obj: op.obj,
+            class: op.class,
+            action: op.action,
+            site: op.site,
+            local,
+            clock: clock_off,
+            clock_len: clock.len() as u8,
+            preemption: false,
+            before,
+            blocking: matches!(
+                op.kind,
+                OpKind::Monitor { blocking: true }
+                    | OpKind::Acquire { blocking: true }
+                    | OpKind::Section
+            ),
+            settle: op.settle,
+            pending: true,
+        });
+        idx
     }
 
     /// Removes the events [`Exec::add_pending_events`] added.

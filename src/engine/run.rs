@@ -5,7 +5,9 @@
 //! resumed again: it is reset without unwinding (its stack objects are leaked, see
 //! `docs/engine.md`) and its stack goes back to the pool.
 
-use super::exec::{bit, op_hash, Abort, Body, Exec, Input, Installed, OpKind, TSet, Yield, NO_OBJ};
+use super::exec::{
+    bit, op_hash, Abort, Body, Exec, Input, Installed, OpDesc, OpKind, TSet, Yield, NO_OBJ,
+};
 use super::native::panic_message;
 use crate::rt::PanicPayload;
 use corosensei::stack::DefaultStack;
@@ -147,6 +149,16 @@ pub(crate) struct Runner {
     pub max_steps: u64,
     /// Stop an execution that has run this many steps and goes on (shortest-failure search).
     pub cut_after: Option<u64>,
+    /// Steps to follow daemon threads after the program's end (strategies that learn from
+    /// races only; see [`Budget::steps_after_end`](super::Budget::steps_after_end)).
+    pub steps_after_end: u64,
+    /// The program has ended and only daemon threads are running.
+    after_end: bool,
+    /// The last execution stopped a daemon thread that could still run.
+    pub daemons_cut: bool,
+    /// Daemon threads that panicked after the end, with the operation they were attempting if
+    /// it had not taken effect.
+    panics_after_end: Vec<(usize, Option<OpDesc>)>,
     /// Checked every 4096 steps.
     pub deadline: Option<std::time::Instant>,
     end: Option<End>,
@@ -175,6 +187,10 @@ impl Runner {
             main,
             max_steps,
             cut_after: None,
+            steps_after_end: 0,
+            after_end: false,
+            daemons_cut: false,
+            panics_after_end: Vec::new(),
             deadline: None,
             end: None,
             prev: None,
@@ -208,7 +224,15 @@ impl Runner {
                 if let Yield::Abort = y {
                     let reason = self.exec.borrow_mut().abort.take();
                     let reason = reason.expect("an abort reason");
-                    self.end.get_or_insert(End::Abort(reason));
+                    let end = match reason {
+                        // A daemon starting threads after the end: follow it no further.
+                        Abort::TooManyThreads(_) if self.after_end => {
+                            self.daemons_cut = true;
+                            End::Complete
+                        }
+                        reason => End::Abort(reason),
+                    };
+                    self.end.get_or_insert(end);
                 }
                 Some(y)
             }
@@ -216,8 +240,18 @@ impl Runner {
                 let coro = self.coros[t].take().expect("a live coroutine");
                 self.pool.push(coro.into_stack());
                 let mut e = self.exec.borrow_mut();
+                let attempted = e.threads[t].pending;
                 e.thread_ended(t);
                 if let Err(payload) = result {
+                    if self.after_end {
+                        // Not a failure after the end, but it may be one before it (see
+                        // `Exec::add_pending_events`).
+                        drop(e);
+                        std::mem::forget(payload);
+                        PANIC_SITE.with(|p| p.borrow_mut().take());
+                        self.panics_after_end.push((t, attempted));
+                        return None;
+                    }
                     let mut message = panic_message(&payload);
                     if let Some((who, first)) = &e.first_caught {
                         message = format!("{message} (earlier, {who} panicked: {first})");
@@ -292,6 +326,11 @@ impl Runner {
         self.end = None;
         self.prev = None;
         self.choices.clear();
+        self.after_end = false;
+        self.daemons_cut = false;
+        self.panics_after_end.clear();
+        let follow_daemons = strategy.needs_clocks();
+        let mut steps_after_end: u64 = 0;
         let main = self.main.clone();
         let coro = self.make_coro(Box::new(move || main()));
         self.coros.clear();
@@ -302,10 +341,18 @@ impl Runner {
             if self.end.is_some() {
                 break self.end.take().expect("an end");
             }
-            if self.finished() {
-                break End::Complete;
+            if !self.after_end && self.finished() {
+                if !follow_daemons || !self.any_live() {
+                    break End::Complete;
+                }
+                self.after_end = true;
             }
-            if steps >= self.max_steps {
+            if self.after_end {
+                if steps_after_end >= self.steps_after_end {
+                    self.daemons_cut = true;
+                    break End::Complete;
+                }
+            } else if steps >= self.max_steps {
                 break End::StepBound;
             }
             if steps & 4095 == 4095 {
@@ -319,6 +366,9 @@ impl Runner {
             match strategy.schedule(&mut ctl) {
                 Decision::Ran => {
                     steps += 1;
+                    if self.after_end {
+                        steps_after_end += 1;
+                    }
                     if self.cut_after.is_some_and(|cut| steps > cut) && self.end.is_none() {
                         break End::Cut;
                     }
@@ -326,6 +376,10 @@ impl Runner {
                 Decision::NoneRunnable => {
                     if self.end.is_some() {
                         continue;
+                    }
+                    if self.after_end {
+                        // Only daemon threads are left, all blocked: the program is over.
+                        break End::Complete;
                     }
                     break End::Deadlock {
                         waits: self.deadlock_lines(),
@@ -338,13 +392,22 @@ impl Runner {
         self.reclaim();
         // A search that learns from races must also see those of the operations that
         // abandoned daemon threads left pending.
-        let performed = (strategy.needs_clocks() && matches!(end, End::Complete))
-            .then(|| self.exec.borrow_mut().add_pending_events());
+        let performed = (strategy.needs_clocks() && matches!(end, End::Complete)).then(|| {
+            self.exec
+                .borrow_mut()
+                .add_pending_events(&self.panics_after_end)
+        });
         strategy.end_execution(&self.exec.borrow(), &self.choices, &end);
         if let Some(performed) = performed {
             self.exec.borrow_mut().drop_pending_events(performed);
         }
         end
+    }
+
+    /// Some thread (necessarily a daemon, once the program has ended) is still running.
+    fn any_live(&self) -> bool {
+        let e = self.exec.borrow();
+        e.threads.iter().any(|t| t.started && !t.finished)
     }
 
     /// Main and every non-daemon thread have finished.
