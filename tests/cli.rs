@@ -686,6 +686,47 @@ fn native_counterexample_and_replay() {
     assert_eq!(code(&o), 1, "{}{}", stdout(&o), stderr(&o));
 }
 
+/// Property (native): `--jobs 2` proves what one thread proves, with the same count of
+/// executions; it is refused where there is no exhaustive native search to split.
+#[test]
+fn jobs_split_the_exhaustive_search() {
+    let one = threadcheck(&["check", "semaphore", "--threads", "3", "--json"]);
+    let two = threadcheck(&[
+        "check",
+        "semaphore",
+        "--threads",
+        "3",
+        "--jobs",
+        "2",
+        "--json",
+    ]);
+    assert_eq!(code(&one), 0, "{}{}", stdout(&one), stderr(&one));
+    assert_eq!(code(&two), 0, "{}{}", stdout(&two), stderr(&two));
+    let (one, two): (serde_json::Value, serde_json::Value) = (
+        serde_json::from_str(&stdout(&one)).unwrap(),
+        serde_json::from_str(&stdout(&two)).unwrap(),
+    );
+    assert_eq!(two["exhaustive"], true);
+    assert_eq!(one["executions"], two["executions"]);
+    for args in [
+        &["check", "semaphore", "--jobs", "2", "--strategy", "random"][..],
+        &[
+            "check",
+            "semaphore",
+            "--jobs",
+            "2",
+            "--engine",
+            "loom",
+            "--threads",
+            "3",
+        ][..],
+        &["check", "semaphore", "--jobs", "0"][..],
+    ] {
+        let o = threadcheck(args);
+        assert_eq!(code(&o), 2, "{args:?}: {}{}", stdout(&o), stderr(&o));
+    }
+}
+
 /// Property (native): the seed daemon holds but is no proof (its daemon loops forever and is
 /// followed only --steps-after-end steps past the end, which the text says); the flag is
 /// refused where it means nothing.

@@ -401,6 +401,13 @@ pub(crate) struct CheckArgs {
     #[arg(long, value_name = "P", help_heading = "Search")]
     pub max_preemptions: Option<u32>,
 
+    /// Threads for the native engine's exhaustive search (default 1). The tree is split at a
+    /// shallow depth and the parts are searched in parallel: the same traces, so the same
+    /// proof; with a bug, the first counterexample any thread finds is shown (it replays like
+    /// any other, but which one of several bugs comes first can vary from run to run).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=64), help_heading = "Search")]
+    pub jobs: Option<u64>,
+
     /// Seed of the random and pct strategies (default: a fresh one, printed with the result).
     #[arg(long, value_name = "S", help_heading = "Search")]
     pub seed: Option<u64>,

@@ -20,6 +20,8 @@ struct Case {
     strategy: &'static str,
     /// The native engine's reductions (`all`, `no-sections`, `none`); ignored by loom/shuttle.
     reductions: &'static str,
+    /// Threads of the native exhaustive search (`--jobs`).
+    jobs: u64,
 }
 
 const fn case(
@@ -35,6 +37,15 @@ const fn case(
         engine,
         strategy,
         reductions,
+        jobs: 1,
+    }
+}
+
+/// A native exhaustive case on `jobs` threads.
+const fn parallel(model: &'static str, params: &'static [(&'static str, u64)], jobs: u64) -> Case {
+    Case {
+        jobs,
+        ..case(model, params, "native", "exhaustive", "all")
     }
 }
 
@@ -60,6 +71,7 @@ const SEEDS: &[Case] = &[
     case("counter-unlocked", &[], "loom", "exhaustive", "all"),
     case("counter-unlocked", &[], "shuttle", "pct", "all"),
     case("semaphore", &[], "native", "exhaustive", "all"),
+    parallel("semaphore", &[], 2),
     case("semaphore", &[], "loom", "exhaustive", "all"),
     case("semaphore", &[("threads", 3)], "loom", "exhaustive", "all"),
     case("semaphore", &[], "shuttle", "pct", "all"),
@@ -70,6 +82,7 @@ const SEEDS: &[Case] = &[
         "exhaustive",
         "all",
     ),
+    parallel("semaphore", &[("threads", 8)], 2),
     case("semaphore", &[("threads", 8)], "shuttle", "pct", "all"),
     case("producer-consumer", &[], "native", "exhaustive", "all"),
     case("producer-consumer", &[], "loom", "exhaustive", "all"),
@@ -114,6 +127,15 @@ const QUICK: &[Case] = &[
 ];
 
 impl Case {
+    /// The strategy, with the number of threads when there are several.
+    fn strategy_text(&self) -> String {
+        if self.jobs > 1 {
+            format!("{}, {} threads", self.strategy, self.jobs)
+        } else {
+            self.strategy.to_string()
+        }
+    }
+
     fn params_text(&self) -> String {
         if self.params.is_empty() {
             return "seed defaults".to_string();
@@ -133,6 +155,9 @@ impl Case {
         argv.extend(["--strategy".into(), self.strategy.into()]);
         if self.engine == "native" {
             argv.extend(["--reductions".into(), self.reductions.into()]);
+        }
+        if self.jobs > 1 {
+            argv.extend(["--jobs".into(), self.jobs.to_string()]);
         }
         for (name, value) in self.params {
             argv.extend([format!("--{name}"), value.to_string()]);
@@ -184,7 +209,7 @@ pub(super) fn run(args: &BenchArgs) -> i32 {
             case.model,
             case.params_text(),
             case.engine,
-            case.strategy
+            case.strategy_text()
         );
         let result = match Cli::try_parse_from(case.argv(args.time_per_case)) {
             Ok(Cli {
@@ -245,7 +270,7 @@ fn table(rows: &[Row<'_>]) -> String {
                     c.model,
                     c.params_text(),
                     c.engine,
-                    c.strategy,
+                    c.strategy_text(),
                     reductions,
                     output::verdict_name(outcome.verdict),
                     if outcome.exhaustive { "yes" } else { "no" },
@@ -260,7 +285,7 @@ fn table(rows: &[Row<'_>]) -> String {
                 c.model,
                 c.params_text(),
                 c.engine,
-                c.strategy,
+                c.strategy_text(),
                 reductions,
                 why.lines().next().unwrap_or("").replace('|', "/")
             )),
@@ -281,6 +306,7 @@ fn row_json(row: &Row<'_>) -> serde_json::Value {
         "parameters": params,
         "engine": c.engine,
         "strategy": c.strategy,
+        "jobs": c.jobs,
         "reductions": if c.engine == "native" { c.reductions } else { "-" },
     });
     match &row.result {

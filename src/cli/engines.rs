@@ -101,6 +101,8 @@ pub(crate) struct Plan {
     pub reductions: Reductions,
     /// How `reductions` was asked for (the replay command repeats it).
     pub reductions_choice: super::args::ReductionsChoice,
+    /// Threads for the native exhaustive search (`--jobs`).
+    pub workers: usize,
 }
 
 /// A failing execution as the CLI shows it.
@@ -222,6 +224,7 @@ fn native_check(
         budget,
         reductions: plan.reductions,
         shortest: false,
+        workers: plan.workers,
         progress: Some(Arc::new(move |p: &engine::Progress| {
             counter.store(base + p.executions, Ordering::Relaxed);
         })),

@@ -305,6 +305,16 @@ fn make_plan(args: &CheckArgs) -> Result<Plan, String> {
             engine.name()
         ));
     }
+    if args.jobs.is_some_and(|j| j > 1)
+        && (engine != EngineKind::Native || strategy != StrategyKind::Exhaustive)
+    {
+        return Err(format!(
+            "--jobs runs the native engine's exhaustive search on several threads; it means \
+             nothing with --engine {} --strategy {}",
+            engine.name(),
+            strategy.name()
+        ));
+    }
     if args.steps_after_end.is_some()
         && (engine != EngineKind::Native || strategy != StrategyKind::Exhaustive)
     {
@@ -360,6 +370,7 @@ fn make_plan(args: &CheckArgs) -> Result<Plan, String> {
         minimize: !args.no_minimize,
         reductions: args.reductions.reductions(),
         reductions_choice: args.reductions,
+        workers: args.jobs.map_or(1, |j| j as usize),
     })
 }
 
@@ -546,6 +557,7 @@ fn run_replay(args: &ReplayArgs) -> i32 {
         minimize: false,
         reductions: args.reductions.reductions(),
         reductions_choice: args.reductions,
+        workers: 1,
     };
     if engine != EngineKind::Native && args.reductions != ReductionsChoice::All {
         return usage_error("--reductions applies to native schedules only", json);
@@ -626,6 +638,7 @@ fn run_fuzz(args: &FuzzArgs) -> i32 {
         // The fuzzer runs the engine with every reduction (its schedules replay with them).
         reductions: ReductionsChoice::All.reductions(),
         reductions_choice: ReductionsChoice::All,
+        workers: 1,
     };
     let program: lin::Program = match engine {
         EngineKind::Shuttle => {

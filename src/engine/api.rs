@@ -156,6 +156,18 @@ pub struct Config {
     /// assert!(distinct > 1 && distinct <= 50);
     /// ```
     pub schedules_seen: Option<ScheduleSet>,
+    /// When set, a fingerprint of the Mazurkiewicz trace of every complete execution is added
+    /// to this set (per object, the sequence of its events, with runs of commuting events
+    /// sorted): two searches of the same program that fill equal sets explored the same
+    /// traces. For cross-checking searches (the tests compare the sequential and the parallel
+    /// exhaustive search with it).
+    pub traces_seen: Option<ScheduleSet>,
+    /// Operating-system threads for the exhaustive search (0 or 1: one, the default). With
+    /// more, the tree is split at a shallow depth and the subtrees are searched in parallel
+    /// (`docs/engine.md`, "Parallel exhaustive search"); the verdict, the counterexample and
+    /// the executions counted are the same as with one, except when the budget stops the
+    /// search, where where it stopped depends on timing. Other strategies ignore it.
+    pub workers: usize,
 }
 
 impl fmt::Debug for Config {

@@ -67,8 +67,29 @@ struct Node {
     hash: u32,
 }
 
+/// Which part of the execution tree a search covers (see [`Dpor::split`]).
+#[derive(Clone, Debug)]
+enum Scope {
+    /// The whole tree.
+    All,
+    /// Every state `depth` steps deep becomes a [`Job`]; every thread that can run is explored
+    /// at the states above it (with sleep sets), and no race is reversed.
+    Split { depth: usize, jobs: Vec<Job> },
+    /// The subtree below a job's prefix of `floor` steps, which is fixed: no branch is taken in
+    /// it and no race is reversed into it.
+    Below { floor: usize },
+}
+
+/// The subtree below one state of a split search: the prefix's nodes as the split search left
+/// them (the last one's explored and sleeping threads give the state's sleep set).
+#[derive(Clone, Debug)]
+pub(crate) struct Job {
+    nodes: Vec<Node>,
+}
+
 /// Optimal DPOR: source sets, wake-up trees and sleep sets.
 pub(crate) struct Dpor {
+    scope: Scope,
     nodes: Vec<Node>,
     /// Steps of the next execution that follow `nodes` (the last one is the new branch).
     replay_len: usize,
@@ -90,6 +111,15 @@ pub(crate) struct Dpor {
     /// `THREADCHECK_DPOR_DEBUG` is set (read once: a look-up per execution costs as much as
     /// several steps).
     debug: bool,
+    /// Steps only daemon threads may take while every live non-daemon thread sleeps or is
+    /// blocked, before the execution is abandoned ([`Budget::steps_after_end`]).
+    ///
+    /// [`Budget::steps_after_end`]: super::Budget::steps_after_end
+    pub(crate) starvation_limit: u64,
+    /// Consecutive such steps in this execution.
+    starved_steps: u64,
+    /// Executions abandoned that way: the search is then not exhaustive.
+    starved: u64,
 }
 
 /// Moves the node to its next branch: the first one of its wake-up tree whose thread is not
@@ -113,6 +143,7 @@ fn take_branch(node: &mut Node) -> bool {
 impl Dpor {
     pub(crate) fn new() -> Dpor {
         Dpor {
+            scope: Scope::All,
             nodes: Vec::new(),
             replay_len: 0,
             started: false,
@@ -125,6 +156,55 @@ impl Dpor {
             scratch: Vec::new(),
             replayed: 0,
             debug: std::env::var_os("THREADCHECK_DPOR_DEBUG").is_some(),
+            starvation_limit: super::Budget::default().steps_after_end,
+            starved_steps: 0,
+            starved: 0,
+        }
+    }
+
+    /// A search that splits the tree at `depth` steps: it runs the executions shorter than
+    /// that, and turns every state at that depth into a [`Job`] ([`Dpor::take_jobs`]).
+    ///
+    /// Soundness: above the depth every thread that can run is explored at every state, with
+    /// sleep sets only (Godefroid: this represents every Mazurkiewicz trace), and each job is
+    /// an Optimal DPOR search of every trace of the continuations from its state, with the
+    /// state's sleep set; together they represent every trace. No race is reversed into the
+    /// prefix, which the split explores in full, so the jobs share nothing and run in any
+    /// order, on any thread.
+    pub(crate) fn split(depth: usize) -> Dpor {
+        Dpor {
+            scope: Scope::Split {
+                depth,
+                jobs: Vec::new(),
+            },
+            ..Dpor::new()
+        }
+    }
+
+    /// The jobs a split search made, in the order it made them.
+    pub(crate) fn take_jobs(&mut self) -> Vec<Job> {
+        match &mut self.scope {
+            Scope::Split { jobs, .. } => std::mem::take(jobs),
+            _ => Vec::new(),
+        }
+    }
+
+    /// The search of one job's subtree.
+    pub(crate) fn below(job: Job) -> Dpor {
+        Dpor {
+            scope: Scope::Below {
+                floor: job.nodes.len(),
+            },
+            nodes: job.nodes,
+            ..Dpor::new()
+        }
+    }
+
+    /// Steps of the fixed prefix (0 unless this is a job).
+    fn floor(&self) -> usize {
+        match self.scope {
+            Scope::Below { floor } => floor,
+            _ => 0,
         }
     }
 
@@ -322,9 +402,11 @@ impl Strategy for Dpor {
     fn next_execution(&mut self) -> bool {
         if !self.started {
             self.started = true;
-            self.replay_len = 0;
+            // A job's first execution follows its prefix (empty otherwise).
+            self.replay_len = self.nodes.len();
             return true;
         }
+        self.starved_steps = 0;
         while let Some(node) = self.nodes.last_mut() {
             if take_branch(node) {
                 self.replay_len = self.nodes.len();
@@ -376,6 +458,17 @@ impl Strategy for Dpor {
                 }
             }
         }
+        if let Scope::Split { depth, jobs } = &mut self.scope {
+            if i == *depth {
+                let mut nodes = self.nodes.clone();
+                for node in &mut nodes {
+                    node.wut.clear();
+                    node.follow.clear();
+                }
+                jobs.push(Job { nodes });
+                return Decision::Prune;
+            }
+        }
         // A new state: its sleep set comes from the parent's.
         let sleep = if i == 0 {
             0
@@ -400,6 +493,30 @@ impl Strategy for Dpor {
         };
         let cands = ctl.candidates();
         let live = ctl.live();
+        // Only daemon threads can go on while the program's own threads sleep (or wait): a
+        // daemon loop that never touches what wakes them would run forever. Follow it as far as
+        // the program's end would be followed, then abandon the execution and say so.
+        let program_stuck = {
+            let exec = ctl.exec();
+            let mut program_live: TSet = 0;
+            for (t, th) in exec.threads.iter().enumerate() {
+                if th.started && !th.finished && !th.daemon {
+                    program_live |= bit(t);
+                }
+            }
+            program_live != 0
+                && program_live & sleep != 0
+                && program_live & !(sleep | (live & !cands)) == 0
+        };
+        if program_stuck {
+            self.starved_steps += 1;
+            if self.starved_steps > self.starvation_limit {
+                self.starved += 1;
+                return Decision::Prune;
+            }
+        } else {
+            self.starved_steps = 0;
+        }
         let prev = ctl.prev();
         let yielded = ctl.prev_yielded();
         // Continue the previous thread, else the next one round-robin.
@@ -473,9 +590,21 @@ impl Strategy for Dpor {
             match ctl.try_run(t, preemption) {
                 Attempt::Ran => {
                     let hash = ctl.choices().last().map(|c| c.hash).unwrap_or(0);
+                    // Above a split's depth every other thread that may run is a branch.
+                    let wut = match self.scope {
+                        Scope::Split { .. } => members(cands & !sleep & !blocked & !bit(t))
+                            .map(|q| Wut {
+                                thread: q as u8,
+                                obj: NO_OBJ,
+                                class: Class::Read,
+                                children: Vec::new(),
+                            })
+                            .collect(),
+                        _ => Vec::new(),
+                    };
                     self.nodes.push(Node {
                         chosen: t as u8,
-                        wut: Vec::new(),
+                        wut,
                         follow: Vec::new(),
                         done: bit(t),
                         sleep,
@@ -503,6 +632,11 @@ impl Strategy for Dpor {
     }
 
     fn end_execution(&mut self, exec: &Exec, _: &[Choice], end: &End) {
+        if let Scope::Split { .. } = self.scope {
+            // The split explores every branch above its depth: nothing to reverse.
+            return;
+        }
+        let floor = self.floor();
         let from = self.replay_len.saturating_sub(1) as u32;
         if self.debug {
             let steps: Vec<String> = exec
@@ -526,7 +660,7 @@ impl Strategy for Dpor {
             eprintln!("  races {:?}", exec.races);
         }
         for &(e, j) in &exec.races {
-            if j < from || e as usize >= self.nodes.len() {
+            if j < from || e as usize >= self.nodes.len() || (e as usize) < floor {
                 continue;
             }
             let ej = exec.events[j as usize];
@@ -554,7 +688,9 @@ impl Strategy for Dpor {
                     break;
                 }
                 match Self::earlier_candidate(exec, cur, j) {
-                    Some(e2) if (e2 as usize) < self.nodes.len() => cur = e2,
+                    Some(e2) if (e2 as usize) < self.nodes.len() && e2 as usize >= floor => {
+                        cur = e2
+                    }
                     _ => break,
                 }
             }
@@ -562,7 +698,7 @@ impl Strategy for Dpor {
     }
 
     fn complete(&self) -> bool {
-        self.finished
+        self.finished && self.starved == 0
     }
 
     fn stats(&self) -> String {
@@ -579,6 +715,12 @@ impl Strategy for Dpor {
     }
 
     fn limited_by(&self) -> Option<String> {
-        None
+        (self.starved > 0).then(|| {
+            format!(
+                "{} executions were abandoned after daemon threads ran {} steps while every \
+                 thread the program waits for was asleep or blocked (Budget::steps_after_end)",
+                self.starved, self.starvation_limit
+            )
+        })
     }
 }

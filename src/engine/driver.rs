@@ -26,7 +26,11 @@ const TRACE_LIMIT: usize = 1_000_000;
 fn make_strategy(config: &Config) -> Result<Box<dyn Strategy>, EngineError> {
     let iterations = config.budget.max_executions.unwrap_or(DEFAULT_ITERATIONS);
     Ok(match &config.strategy {
-        StrategyCfg::Exhaustive => Box::new(Dpor::new()),
+        StrategyCfg::Exhaustive => {
+            let mut dpor = Dpor::new();
+            dpor.starvation_limit = config.budget.steps_after_end;
+            Box::new(dpor)
+        }
         StrategyCfg::Bounded { max_preemptions } => Box::new(Bounded::new(*max_preemptions)),
         StrategyCfg::Random { seed } => Box::new(Random::new(*seed, iterations)),
         StrategyCfg::Pct { depth, seed } => Box::new(Pct::new(*depth, *seed, iterations)),
@@ -35,9 +39,31 @@ fn make_strategy(config: &Config) -> Result<Box<dyn Strategy>, EngineError> {
 }
 
 /// A failure found during the search, before its trace is built.
-struct Found {
-    end: End,
-    choices: Vec<Choice>,
+pub(crate) struct Found {
+    pub end: End,
+    pub choices: Vec<Choice>,
+}
+
+/// The verdict of a search that found `failure` (or none).
+pub(crate) fn verdict_of(failure: Option<&Failure>, out_of_budget: bool) -> Verdict {
+    match failure {
+        Some(f) => match f.kind {
+            FailureKind::Panic { .. } => Verdict::Violated,
+            FailureKind::Deadlock { .. } => Verdict::Deadlock,
+            FailureKind::StepBound { .. } => Verdict::Inconclusive,
+        },
+        None if out_of_budget => Verdict::Inconclusive,
+        None => Verdict::Holds,
+    }
+}
+
+/// Why a search that had to stop a daemon thread still running is not exhaustive.
+pub(crate) fn daemons_cut_reason(steps_after_end: u64) -> String {
+    format!(
+        "daemon threads were followed {steps_after_end} steps past the program's end and were \
+         still running; what they do later, and its races with the program, was not explored \
+         (Budget::steps_after_end)"
+    )
 }
 
 pub(crate) fn check(
@@ -54,6 +80,11 @@ pub(crate) fn check(
         }
         _ => budget.max_steps,
     };
+    if config.workers > 1 && matches!(config.strategy, StrategyCfg::Exhaustive) {
+        if let Some(report) = super::parallel::check(config, &body, max_steps)? {
+            return Ok(report);
+        }
+    }
     // The shortest-failure search (`Config::shortest`): the best failure so far, and whether
     // the executions with at most its preemptions were all explored.
     let shortest = config.shortest && matches!(config.strategy, StrategyCfg::Bounded { .. });
@@ -104,8 +135,11 @@ pub(crate) fn check(
                 .unwrap_or_else(|e| e.into_inner())
                 .insert(fingerprint);
         }
-        if stats && matches!(end, End::Complete) {
+        if matches!(end, End::Complete) && (stats || config.traces_seen.is_some()) {
             let fp = runner.exec.borrow().fingerprint();
+            if let Some(seen) = &config.traces_seen {
+                seen.lock().unwrap_or_else(|e| e.into_inner()).insert(fp);
+            }
             traces.insert(fp);
         }
         if !matches!(end, End::Pruned | End::Cut | End::Abort(_)) {
@@ -186,12 +220,7 @@ pub(crate) fn check(
     };
     let exhaustive = failure.is_none() && !out_of_budget && strategy.complete() && !daemons_cut;
     if daemons_cut && limited_by.is_none() && failure.is_none() {
-        limited_by = Some(format!(
-            "daemon threads were followed {} steps past the program's end and were still \
-             running; what they do later, and its races with the program, was not explored \
-             (Budget::steps_after_end)",
-            budget.steps_after_end
-        ));
+        limited_by = Some(daemons_cut_reason(budget.steps_after_end));
     }
     if stats {
         eprintln!(
@@ -208,15 +237,7 @@ pub(crate) fn check(
     if failure.is_some() {
         limited_by = None;
     }
-    let verdict = match &failure {
-        Some(f) => match f.kind {
-            FailureKind::Panic { .. } => Verdict::Violated,
-            FailureKind::Deadlock { .. } => Verdict::Deadlock,
-            FailureKind::StepBound { .. } => Verdict::Inconclusive,
-        },
-        None if out_of_budget => Verdict::Inconclusive,
-        None => Verdict::Holds,
-    };
+    let verdict = verdict_of(failure.as_ref(), out_of_budget);
     Ok(Report {
         verdict,
         exhaustive,
@@ -228,7 +249,7 @@ pub(crate) fn check(
 }
 
 /// Re-runs the failing schedule with notes on, and turns it into a [`Failure`].
-fn build_failure(
+pub(crate) fn build_failure(
     config: &Config,
     body: &Arc<dyn Fn() + Send + Sync>,
     found: Found,

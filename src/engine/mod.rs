@@ -18,6 +18,7 @@ mod dpor;
 mod driver;
 mod exec;
 mod native;
+mod parallel;
 mod run;
 mod schedule;
 mod strategy;
