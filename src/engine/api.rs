@@ -164,9 +164,11 @@ pub struct Config {
     pub traces_seen: Option<ScheduleSet>,
     /// Operating-system threads for the exhaustive search (0 or 1: one, the default). With
     /// more, the tree is split at a shallow depth and the subtrees are searched in parallel
-    /// (`docs/engine.md`, "Parallel exhaustive search"); the verdict, the counterexample and
-    /// the executions counted are the same as with one, except when the budget stops the
-    /// search, where where it stopped depends on timing. Other strategies ignore it.
+    /// (`docs/engine.md`, "Parallel exhaustive search"): the same traces, so the same proof. The
+    /// first failure any thread finds stops the search, so with several bugs which one is
+    /// reported (and the count of executions) can vary between runs; where the budget stops
+    /// the search depends on timing too. One thread is fully deterministic. Other strategies
+    /// ignore it.
     pub workers: usize,
 }
 
