@@ -35,6 +35,12 @@ fn code(o: &Output) -> i32 {
     o.status.code().expect("exited normally, not by a signal")
 }
 
+/// The command is refused as a usage error (exit 2).
+fn assert_refused(args: &[&str]) {
+    let o = threadcheck(args);
+    assert_eq!(code(&o), 2, "{args:?}: {}{}", stdout(&o), stderr(&o));
+}
+
 fn json(o: &Output) -> Value {
     serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("not JSON ({e}): {}", stdout(o)))
 }
@@ -702,10 +708,7 @@ fn jobs_split_the_exhaustive_search() {
     ]);
     assert_eq!(code(&one), 0, "{}{}", stdout(&one), stderr(&one));
     assert_eq!(code(&two), 0, "{}{}", stdout(&two), stderr(&two));
-    let (one, two): (serde_json::Value, serde_json::Value) = (
-        serde_json::from_str(&stdout(&one)).unwrap(),
-        serde_json::from_str(&stdout(&two)).unwrap(),
-    );
+    let (one, two) = (json(&one), json(&two));
     assert_eq!(two["exhaustive"], true);
     assert_eq!(one["executions"], two["executions"]);
     for args in [
@@ -722,8 +725,7 @@ fn jobs_split_the_exhaustive_search() {
         ][..],
         &["check", "semaphore", "--jobs", "0"][..],
     ] {
-        let o = threadcheck(args);
-        assert_eq!(code(&o), 2, "{args:?}: {}{}", stdout(&o), stderr(&o));
+        assert_refused(args);
     }
 }
 
@@ -759,8 +761,7 @@ fn daemon_model_says_how_far_its_daemon_was_followed() {
         ][..],
         &["check", "semaphore", "--steps-after-end", "-1"][..],
     ] {
-        let o = threadcheck(args);
-        assert_eq!(code(&o), 2, "{args:?}: {}{}", stdout(&o), stderr(&o));
+        assert_refused(args);
     }
 }
 

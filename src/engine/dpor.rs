@@ -496,7 +496,7 @@ impl Strategy for Dpor {
         // Only daemon threads can go on while the program's own threads sleep (or wait): a
         // daemon loop that never touches what wakes them would run forever. Follow it as far as
         // the program's end would be followed, then abandon the execution and say so.
-        let program_stuck = {
+        let program_stuck = sleep != 0 && {
             let exec = ctl.exec();
             let mut program_live: TSet = 0;
             for (t, th) in exec.threads.iter().enumerate() {

@@ -188,6 +188,17 @@ impl Th {
     }
 }
 
+impl Th {
+    /// The thread's last event, or its spawn event before its first one.
+    fn previous_event(&self) -> u32 {
+        if self.last_event == NO_EVENT {
+            self.spawn_event
+        } else {
+            self.last_event
+        }
+    }
+}
+
 /// The last access of one thread to an object with one class of operation.
 #[derive(Clone, Copy)]
 struct AccessRec {
@@ -230,6 +241,41 @@ pub(crate) struct Event {
     /// Not performed: the operation a daemon thread had pending when the execution ended (see
     /// [`Exec::add_pending_events`]).
     pub pending: bool,
+}
+
+impl Event {
+    /// Thread `t`'s event number `local` performing `op`; `clock` is the offset and length of
+    /// its vector clock in [`Exec::clocks`].
+    fn new(
+        t: usize,
+        op: &OpDesc,
+        local: u32,
+        before: u32,
+        clock: (u32, u8),
+        preemption: bool,
+        pending: bool,
+    ) -> Event {
+        Event {
+            thread: t as u8,
+            obj: op.obj,
+            class: op.class,
+            action: op.action,
+            site: op.site,
+            local,
+            clock: clock.0,
+            clock_len: clock.1,
+            preemption,
+            before,
+            blocking: matches!(
+                op.kind,
+                OpKind::Monitor { blocking: true }
+                    | OpKind::Acquire { blocking: true }
+                    | OpKind::Section
+            ),
+            settle: op.settle,
+            pending,
+        }
+    }
 }
 
 /// The state of one execution.
@@ -580,11 +626,7 @@ impl Exec {
         let idx = self.events.len() as u32;
         let (local, before) = {
             let th = &mut self.threads[t];
-            let before = if th.last_event == NO_EVENT {
-                th.spawn_event
-            } else {
-                th.last_event
-            };
+            let before = th.previous_event();
             th.local += 1;
             th.yielded = op.kind == OpKind::Yield;
             th.blocked_at = None;
@@ -612,26 +654,16 @@ impl Exec {
         if changed && op.obj != NO_OBJ {
             self.objects[op.obj as usize].version += 1;
         }
-        self.events.push(Event {
-            thread: t as u8,
-            obj: op.obj,
-            class: op.class,
-            action: op.action,
-            site: op.site,
+        let preemption = self.preempting;
+        self.events.push(Event::new(
+            t,
+            op,
             local,
-            clock: clock_off,
-            clock_len,
-            preemption: self.preempting,
             before,
-            blocking: matches!(
-                op.kind,
-                OpKind::Monitor { blocking: true }
-                    | OpKind::Acquire { blocking: true }
-                    | OpKind::Section
-            ),
-            settle: op.settle,
-            pending: false,
-        });
+            (clock_off, clock_len),
+            preemption,
+            false,
+        ));
         if self.recording {
             self.notes.push(None);
         }
@@ -688,36 +720,15 @@ impl Exec {
         let th = &self.threads[t];
         let idx = self.events.len() as u32;
         let local = th.local + 1;
-        let before = if th.last_event == NO_EVENT {
-            th.spawn_event
-        } else {
-            th.last_event
-        };
+        let before = th.previous_event();
         let saved = self.threads[t].clock.clone();
         self.update_clock(t, op, idx, local);
         let clock = std::mem::replace(&mut self.threads[t].clock, saved);
         let clock_off = self.clocks.len() as u32;
         self.clocks.extend_from_slice(&clock);
-        self.events.push(Event {
-            thread: t as u8,
-            obj: op.obj,
-            class: op.class,
-            action: op.action,
-            site: op.site,
-            local,
-            clock: clock_off,
-            clock_len: clock.len() as u8,
-            preemption: false,
-            before,
-            blocking: matches!(
-                op.kind,
-                OpKind::Monitor { blocking: true }
-                    | OpKind::Acquire { blocking: true }
-                    | OpKind::Section
-            ),
-            settle: op.settle,
-            pending: true,
-        });
+        let clock = (clock_off, clock.len() as u8);
+        self.events
+            .push(Event::new(t, op, local, before, clock, false, true));
         idx
     }
 

@@ -37,15 +37,9 @@ struct JobResult {
     incomplete: Option<String>,
 }
 
-/// Why the parallel search gives the question back to the sequential one.
-enum Fallback {
-    /// A commuting section was demoted, or the split met a failure or an abort: the sequential
-    /// search reports these the way it always does.
-    Sequential,
-}
-
 /// Runs the exhaustive search on `config.workers` threads; `Ok(None)` when the sequential
-/// search must answer instead (see [`Fallback`]).
+/// search must answer instead: a commuting section was demoted, or the split met a failure,
+/// an abort or a daemon it had to cut, which the sequential search reports as it always does.
 pub(crate) fn check(
     config: &Config,
     body: &Arc<dyn Fn() + Send + Sync>,
@@ -54,9 +48,9 @@ pub(crate) fn check(
     let started = Instant::now();
     let budget = config.budget;
     let deadline = budget.max_time.map(|d| started + d);
-    let (jobs, split_executions, split_steps) = match split(config, body, max_steps, deadline)? {
-        Ok(split) => split,
-        Err(Fallback::Sequential) => return Ok(None),
+    let Some((jobs, split_executions, split_steps)) = split(config, body, max_steps, deadline)?
+    else {
+        return Ok(None);
     };
     let workers = config.workers.min(jobs.len()).max(1);
     let next = AtomicUsize::new(0);
@@ -243,14 +237,14 @@ pub(crate) fn check(
 }
 
 /// Splits the tree: the shallowest depth that gives every worker [`JOBS_PER_WORKER`] jobs (or
-/// the deepest tried). Returns the jobs and the executions (and steps) the split itself ran.
-#[allow(clippy::type_complexity)]
+/// the deepest tried). Returns the jobs and the executions (and steps) the split itself ran,
+/// or `None` when the sequential search must answer instead.
 fn split(
     config: &Config,
     body: &Arc<dyn Fn() + Send + Sync>,
     max_steps: u64,
     deadline: Option<Instant>,
-) -> Result<Result<(Vec<Job>, u64, u64), Fallback>, EngineError> {
+) -> Result<Option<(Vec<Job>, u64, u64)>, EngineError> {
     let wanted = config.workers * JOBS_PER_WORKER;
     let mut depth = 4;
     loop {
@@ -271,31 +265,31 @@ fn split(
                     if runner.daemons_cut {
                         // Rare (a daemon cut within the first steps): let the sequential
                         // search say it.
-                        return Ok(Err(Fallback::Sequential));
+                        return Ok(None);
                     }
                     if config.traces_seen.is_some() {
                         fingerprints.push(runner.exec.borrow().fingerprint());
                     }
                     executions += 1;
                 }
-                _ => return Ok(Err(Fallback::Sequential)),
+                _ => return Ok(None),
             }
         }
         if !strategy.complete() {
             // The split abandoned a starved execution: let the sequential search say so.
-            return Ok(Err(Fallback::Sequential));
+            return Ok(None);
         }
         let jobs = strategy.take_jobs();
         if jobs.len() >= wanted || depth >= MAX_DEPTH || jobs.is_empty() {
             if jobs.len() < 2 {
-                return Ok(Err(Fallback::Sequential));
+                return Ok(None);
             }
             if let Some(seen) = &config.traces_seen {
                 seen.lock()
                     .unwrap_or_else(|e| e.into_inner())
                     .extend(fingerprints);
             }
-            return Ok(Ok((jobs, executions, steps)));
+            return Ok(Some((jobs, executions, steps)));
         }
         depth *= 2;
     }
