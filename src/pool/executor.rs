@@ -24,6 +24,8 @@ use std::ops::Range;
 use std::panic::Location;
 use std::sync::Arc;
 
+/// Not fingerprinted for the native engine's state caching: the queued jobs are closures,
+/// which cannot be hashed, so the pool's states cannot be compared by their content.
 struct PoolState {
     jobs: VecDeque<Box<dyn Task>>,
     shut_down: bool,
@@ -180,16 +182,20 @@ impl<R: Runtime> ThreadPoolExecutor<R> {
             s.jobs.extend(slot.take());
             Some(Some(s.reserve_workers(max_workers)))
         });
-        match (reserved.flatten(), slot) {
-            (Some(workers), _) => {
+        // Decided by the result alone, as a fingerprinted monitor requires: the job left `slot`
+        // exactly when it was accepted.
+        match reserved.flatten() {
+            Some(workers) => {
                 self.start_workers(workers, site);
                 Ok(future)
             }
-            (None, Some(job)) => match job.into_any().downcast::<Job<F, T, R>>() {
-                Ok(job) => Err(ShutDown(job.f)),
-                Err(_) => unreachable!("the job was built with these types"),
-            },
-            (None, None) => unreachable!("a refused job stays with the submitter"),
+            None => {
+                let job = slot.expect("a refused job stays with the submitter");
+                match job.into_any().downcast::<Job<F, T, R>>() {
+                    Ok(job) => Err(ShutDown(job.f)),
+                    Err(_) => unreachable!("the job was built with these types"),
+                }
+            }
         }
     }
 

@@ -9,6 +9,7 @@
 use crate::error::JoinError;
 use crate::rt::{Access, DefaultRuntime, Monitor, ObjectMeta, Op, Runtime, Settle, Wait};
 use std::fmt;
+use std::hash::{Hash, Hasher};
 use std::panic::Location;
 use std::sync::Arc;
 use std::time::Duration;
@@ -19,6 +20,19 @@ pub(super) enum State<T> {
     Done(Result<T, JoinError>),
     Cancelled,
     Taken,
+}
+
+impl<T> State<T> {
+    /// The fingerprint for the native engine's state caching, faithful only when `T` is
+    /// zero-sized (its value carries no information): used only then.
+    fn zst_fingerprint(&self) -> u64 {
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        std::mem::discriminant(self).hash(&mut h);
+        if let State::Done(outcome) = self {
+            crate::thread::hash_zst_outcome(outcome, &mut h);
+        }
+        h.finish()
+    }
 }
 
 pub(super) type Shared<T, R> = Arc<<R as Runtime>::Monitor<State<T>>>;
@@ -44,8 +58,17 @@ pub struct Future<T: Send + 'static, R: Runtime = DefaultRuntime> {
 
 impl<T: Send + 'static, R: Runtime> Future<T, R> {
     pub(super) fn pending() -> Self {
+        let meta = ObjectMeta::new("Future");
+        let state = <R::Monitor<State<T>> as Monitor<State<T>>>::new(State::Pending, meta);
+        // A result of a type with data is not hashed (`T` need not be `Hash`): the native
+        // engine's state caching cannot compare such a future's states by their content.
+        let state = if std::mem::size_of::<T>() == 0 {
+            state.with_fingerprint(State::zst_fingerprint)
+        } else {
+            state
+        };
         Future {
-            shared: Arc::new(Monitor::new(State::Pending, ObjectMeta::new("Future"))),
+            shared: Arc::new(state),
         }
     }
 

@@ -5,6 +5,7 @@
 
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, VecDeque};
+use std::hash::{Hash, Hasher};
 
 /// How a [`GenericQueue`](super::GenericQueue) stores its items and which one `get` returns
 /// (Python's `_init`/`_put`/`_get`/`_qsize` overrides).
@@ -60,7 +61,7 @@ pub trait Discipline<T>: Default + Send {
 /// d.push(2);
 /// assert_eq!(d.pop(), Some(1));
 /// ```
-#[derive(Debug)]
+#[derive(Debug, Hash)]
 pub struct Fifo<T>(VecDeque<T>);
 
 /// Last in, first out: the discipline of [`LifoQueue`](super::LifoQueue).
@@ -72,7 +73,7 @@ pub struct Fifo<T>(VecDeque<T>);
 /// d.push(2);
 /// assert_eq!(d.pop(), Some(2));
 /// ```
-#[derive(Debug)]
+#[derive(Debug, Hash)]
 pub struct Lifo<T>(Vec<T>);
 
 /// Smallest first (a binary min-heap, as Python's `heapq`): the discipline of
@@ -88,6 +89,14 @@ pub struct Lifo<T>(Vec<T>);
 /// ```
 #[derive(Debug)]
 pub struct Priority<T>(BinaryHeap<Reverse<T>>);
+
+/// Hashes the heap as it is laid out, which determines the order of every later `pop` even
+/// among items that compare equal (the same items in another layout may hash differently).
+impl<T: Hash> Hash for Priority<T> {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        self.0.as_slice().hash(state);
+    }
+}
 
 impl<T> Default for Fifo<T> {
     fn default() -> Self {

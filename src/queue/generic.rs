@@ -12,11 +12,13 @@
 
 use super::Discipline;
 use crate::error::{GetError, PutError, ShutDown, TaskDoneError};
-use crate::rt::{Access, DefaultRuntime, Monitor, ObjectMeta, Op, Runtime, Wait};
+use crate::rt::{fingerprint_of, Access, DefaultRuntime, Monitor, ObjectMeta, Op, Runtime, Wait};
 use std::fmt;
+use std::hash::Hash;
 use std::marker::PhantomData;
 use std::time::Duration;
 
+#[derive(Hash)]
 struct State<D> {
     items: D,
     unfinished: usize,
@@ -117,6 +119,29 @@ impl<T: Send, D: Discipline<T>, R: Runtime> GenericQueue<T, D, R> {
         self
     }
 
+    /// The same queue, with its state fingerprinted (the items, the count of unfinished tasks,
+    /// the shut-down flag): lets the native engine's state caching
+    /// (`Reductions::state_caching`, CLI `--state-caching`) compare this queue by value; without
+    /// it, it is named by the history of the threads that changed it (sound, less sharing). Needs a hashable store: [`Fifo`](super::Fifo),
+    /// [`Lifo`](super::Lifo) and [`Priority`](super::Priority) are when the items are `Hash`,
+    /// and that `Hash` must cover everything in an item that can influence the program.
+    ///
+    /// ```
+    /// let q = threadcheck::Queue::new(0).fingerprinted();
+    /// q.put(1).unwrap();
+    /// assert_eq!(q.get(), Ok(1));
+    /// q.task_done().unwrap();
+    /// ```
+    pub fn fingerprinted(self) -> Self
+    where
+        D: Hash,
+    {
+        GenericQueue {
+            state: self.state.with_fingerprint(fingerprint_of::<State<D>>),
+            ..self
+        }
+    }
+
     /// The capacity given at creation (`q.maxsize`); `0` means unbounded.
     ///
     /// ```
@@ -196,22 +221,25 @@ impl<T: Send, D: Discipline<T>, R: Runtime> GenericQueue<T, D, R> {
             }
             Some(true)
         });
-        match (outcome, slot) {
-            (Some(true), _) => {
+        // Decided by the result alone (a fingerprinted monitor passes information only through
+        // it): the item left `slot` exactly when the result is `Some(true)`.
+        const REFUSED: &str = "a refused item stays with the caller";
+        match outcome {
+            Some(true) => {
+                debug_assert!(slot.is_none(), "an item that was put left the caller");
                 if let Some(shown) = shown {
                     R::note(|| format!("<- {shown}"));
                 }
                 Ok(())
             }
-            (Some(false), Some(item)) => {
+            Some(false) => {
                 R::note(|| "shut down".to_string());
-                Err(PutError::ShutDown(item))
+                Err(PutError::ShutDown(slot.expect(REFUSED)))
             }
-            (None, Some(item)) => {
+            None => {
                 R::note(|| "full".to_string());
-                Err(PutError::Full(item))
+                Err(PutError::Full(slot.expect(REFUSED)))
             }
-            (_, None) => unreachable!("the item is taken only when it is put"),
         }
     }
 

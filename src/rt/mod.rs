@@ -335,6 +335,35 @@ pub trait Monitor<S: Send>: Send + Sync {
     fn op<T>(&self, op: Op, wait: Wait, f: impl FnMut(&mut S) -> Option<T>) -> Option<T>;
     /// Mutable access without synchronisation (the caller has `&mut self`).
     fn get_mut(&mut self) -> &mut S;
+    /// The same monitor, with a function the native engine's state caching uses to compare
+    /// its states ([`fingerprint_of`] for a state that is `Hash`). Other runtimes ignore it,
+    /// and a monitor without one makes the states it is part of incomparable (never cached).
+    ///
+    /// A fingerprinted monitor's operations must also pass information to their caller only
+    /// through their result (`f` writes nothing the caller reads afterwards), so that what a
+    /// thread learnt from an operation is its result, or at worst the state it saw.
+    fn with_fingerprint(self, fingerprint: fn(&S) -> u64) -> Self
+    where
+        Self: Sized,
+    {
+        let _ = fingerprint;
+        self
+    }
+}
+
+/// A fingerprint of a value for the native engine's state caching (`DefaultHasher::new`, whose
+/// keys are fixed: the same value has the same fingerprint throughout a process).
+///
+/// ```
+/// use threadcheck::rt::fingerprint_of;
+/// assert_eq!(fingerprint_of(&(1, true)), fingerprint_of(&(1, true)));
+/// assert_ne!(fingerprint_of(&1u32), fingerprint_of(&2u32));
+/// ```
+pub fn fingerprint_of<S: std::hash::Hash + ?Sized>(value: &S) -> u64 {
+    use std::hash::Hasher;
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    value.hash(&mut h);
+    h.finish()
 }
 
 /// The lock behind [`Lock`](crate::sync::Lock): a mutex with guards and timed acquisition.
@@ -361,4 +390,13 @@ pub trait RuntimeMutex<T: Send>: Send + Sync {
     fn get_mut(&mut self) -> &mut T;
     /// Consumes the lock, returning the data.
     fn into_inner(self) -> T;
+    /// The same lock, with a function the native engine's state caching uses to compare its
+    /// data (see [`Monitor::with_fingerprint`]). Other runtimes ignore it.
+    fn with_fingerprint(self, fingerprint: fn(&T) -> u64) -> Self
+    where
+        Self: Sized,
+    {
+        let _ = fingerprint;
+        self
+    }
 }

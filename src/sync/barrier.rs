@@ -19,11 +19,12 @@
 //! generation starts; once broken, every `wait` fails until [`Barrier::reset`].
 
 use crate::error::{BrokenBarrier, ZeroParties};
-use crate::rt::{Access, DefaultRuntime, Monitor, ObjectMeta, Op, Runtime, Wait};
+use crate::rt::{fingerprint_of, Access, DefaultRuntime, Monitor, ObjectMeta, Op, Runtime, Wait};
 use std::collections::VecDeque;
 use std::fmt;
 use std::time::Duration;
 
+#[derive(Hash)]
 struct State {
     parties: usize,
     generation: u64,
@@ -34,6 +35,7 @@ struct State {
 }
 
 /// A generation that ended while `remaining` of its waiters had not yet woken.
+#[derive(Hash)]
 struct Ended {
     generation: u64,
     remaining: usize,
@@ -213,10 +215,14 @@ impl<R: Runtime> Barrier<R> {
             releasing: None,
             ended: VecDeque::new(),
         };
+        // The whole state is fingerprinted for the native engine's state caching. The action is
+        // not part of it: it is fixed at construction (what it does to other objects is
+        // theirs to fingerprint).
+        let state = <R::Monitor<State> as Monitor<State>>::new(state, meta);
         Ok(Barrier {
             parties,
             action,
-            state: Monitor::new(state, meta),
+            state: state.with_fingerprint(fingerprint_of::<State>),
         })
     }
 

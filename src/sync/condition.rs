@@ -20,9 +20,12 @@
 //! have changed the predicate. Wake-ups are never spurious here, but [`ConditionGuard::wait_for`]
 //! re-checks its predicate anyway, as correct condition code must.
 
-use crate::rt::{Access, DefaultRuntime, Monitor, ObjectMeta, Op, Runtime, RuntimeMutex, Wait};
+use crate::rt::{
+    fingerprint_of, Access, DefaultRuntime, Monitor, ObjectMeta, Op, Runtime, RuntimeMutex, Wait,
+};
 use std::collections::VecDeque;
 use std::fmt;
+use std::hash::Hash;
 use std::ops::{Deref, DerefMut};
 use std::panic::Location;
 use std::time::{Duration, Instant};
@@ -46,6 +49,14 @@ impl Waiters {
             }
             None => false,
         }
+    }
+
+    /// The fingerprint for the native engine's state caching: everything, with `notified` as a
+    /// set (only membership in it is ever consulted; `swap_remove` reorders it).
+    fn fingerprint(&self) -> u64 {
+        let mut notified = self.notified.clone();
+        notified.sort_unstable();
+        fingerprint_of(&(self.next_ticket, &self.pending, notified))
     }
 }
 
@@ -116,9 +127,38 @@ impl<T: Send, R: Runtime> Condition<T, R> {
     }
 
     fn with_meta(value: T, meta: ObjectMeta) -> Self {
+        let lock = <R::Mutex<T> as RuntimeMutex<T>>::new(value, meta.clone());
+        // Zero-sized data carries no information: such a lock's data needs no opt-in.
+        let lock = if std::mem::size_of::<T>() == 0 {
+            lock.with_fingerprint(|_| 0)
+        } else {
+            lock
+        };
+        let waiters = <R::Monitor<Waiters> as Monitor<Waiters>>::new(Waiters::default(), meta);
         Condition {
-            lock: RuntimeMutex::new(value, meta.clone()),
-            waiters: Monitor::new(Waiters::default(), meta),
+            lock,
+            waiters: waiters.with_fingerprint(Waiters::fingerprint),
+        }
+    }
+
+    /// The same condition, with its data fingerprinted: lets the native engine's state caching
+    /// (`Reductions::state_caching`, CLI `--state-caching`) compare this condition's data by
+    /// value; without it, the data is named by the history of the threads that changed it
+    /// (sound, less sharing; zero-sized data needs no fingerprint). `T`'s `Hash` must cover everything in the data
+    /// that can influence the program. The waiter list is always fingerprinted.
+    ///
+    /// ```
+    /// let cond = threadcheck::Condition::new(0).fingerprinted();
+    /// *cond.lock() += 1;
+    /// assert_eq!(cond.into_inner(), 1);
+    /// ```
+    pub fn fingerprinted(self) -> Self
+    where
+        T: Hash,
+    {
+        Condition {
+            lock: self.lock.with_fingerprint(fingerprint_of::<T>),
+            waiters: self.waiters,
         }
     }
 

@@ -7,7 +7,7 @@
 //! As in Python, a `set` immediately followed by a `clear` may be missed by a waiter that was not
 //! scheduled in between: an event is a level, not a queue of pulses.
 
-use crate::rt::{Access, DefaultRuntime, Monitor, ObjectMeta, Op, Runtime, Wait};
+use crate::rt::{fingerprint_of, Access, DefaultRuntime, Monitor, ObjectMeta, Op, Runtime, Wait};
 use std::fmt;
 use std::time::Duration;
 
@@ -40,9 +40,7 @@ impl<R: Runtime> Event<R> {
     /// assert!(!threadcheck::Event::new().is_set());
     /// ```
     pub fn new() -> Self {
-        Event {
-            flag: Monitor::new(false, ObjectMeta::new("Event")),
-        }
+        Event::with_meta(ObjectMeta::new("Event"))
     }
 
     /// A new event, not set, with a name that counterexample traces show.
@@ -53,8 +51,15 @@ impl<R: Runtime> Event<R> {
     /// assert!(done.is_set());
     /// ```
     pub fn named(name: &str) -> Self {
+        Event::with_meta(ObjectMeta::named("Event", name))
+    }
+
+    /// An unset event; the flag is the whole state, fingerprinted for the native engine's state
+    /// caching.
+    fn with_meta(meta: ObjectMeta) -> Self {
+        let flag = <R::Monitor<bool> as Monitor<bool>>::new(false, meta);
         Event {
-            flag: Monitor::new(false, ObjectMeta::named("Event", name)),
+            flag: flag.with_fingerprint(fingerprint_of::<bool>),
         }
     }
 

@@ -5,8 +5,9 @@
 //! acquires a `Lock` it already holds waits forever, as in Python (use [`RLock`](super::RLock)
 //! for re-entry); under the checkers that shows up as a reported deadlock.
 
-use crate::rt::{DefaultRuntime, ObjectMeta, Runtime, RuntimeMutex, Wait};
+use crate::rt::{fingerprint_of, DefaultRuntime, ObjectMeta, Runtime, RuntimeMutex, Wait};
 use std::fmt;
+use std::hash::Hash;
 use std::ops::{Deref, DerefMut};
 use std::panic::Location;
 use std::time::Duration;
@@ -51,9 +52,7 @@ impl<T: Send, R: Runtime> Lock<T, R> {
     /// assert_eq!(lock.into_inner(), vec![1, 2, 3]);
     /// ```
     pub fn new(value: T) -> Self {
-        Lock {
-            inner: RuntimeMutex::new(value, ObjectMeta::new("Lock")),
-        }
+        Lock::with_meta(value, ObjectMeta::new("Lock"))
     }
 
     /// A new lock with a name that counterexample traces show ("acquire Lock counter_lock").
@@ -63,8 +62,38 @@ impl<T: Send, R: Runtime> Lock<T, R> {
     /// *lock.lock() += 1;
     /// ```
     pub fn named(name: &str, value: T) -> Self {
+        Lock::with_meta(value, ObjectMeta::named("Lock", name))
+    }
+
+    fn with_meta(value: T, meta: ObjectMeta) -> Self {
+        let inner = <R::Mutex<T> as RuntimeMutex<T>>::new(value, meta);
+        // Zero-sized data (`Lock<()>`) carries no information: it needs no opt-in.
+        let inner = if std::mem::size_of::<T>() == 0 {
+            inner.with_fingerprint(|_| 0)
+        } else {
+            inner
+        };
+        Lock { inner }
+    }
+
+    /// The same lock, with its data fingerprinted: lets the native engine's state caching
+    /// (`Reductions::state_caching`, CLI `--state-caching`) compare this lock's data by value;
+    /// without it, the data is named by the history of the threads that changed it, so the
+    /// states that different orders of changes reach are told apart (sound, less sharing). `T`'s `Hash` must cover everything in the
+    /// data that can influence the program. A lock whose data is zero-sized (`Lock<()>`) needs
+    /// no opt-in: it is fingerprinted already.
+    ///
+    /// ```
+    /// let lock = threadcheck::Lock::new(0).fingerprinted();
+    /// *lock.lock() += 1;
+    /// assert_eq!(lock.into_inner(), 1);
+    /// ```
+    pub fn fingerprinted(self) -> Self
+    where
+        T: Hash,
+    {
         Lock {
-            inner: RuntimeMutex::new(value, ObjectMeta::named("Lock", name)),
+            inner: self.inner.with_fingerprint(fingerprint_of::<T>),
         }
     }
 

@@ -13,14 +13,14 @@
 //! one thread alias the data. Use a `Cell`/`RefCell` inside for mutation.
 
 use crate::error::ReleaseError;
-use crate::rt::{Access, DefaultRuntime, Monitor, ObjectMeta, Op, Runtime, Wait};
+use crate::rt::{fingerprint_of, Access, DefaultRuntime, Monitor, ObjectMeta, Op, Runtime, Wait};
 use std::cell::UnsafeCell;
 use std::fmt;
 use std::marker::PhantomData;
 use std::ops::Deref;
 use std::time::Duration;
 
-#[derive(Clone, Copy, Debug, Default)]
+#[derive(Clone, Copy, Debug, Default, Hash)]
 struct Hold {
     owner: Option<u64>,
     depth: usize,
@@ -104,8 +104,17 @@ impl<T: Send, R: Runtime> RLock<T, R> {
     }
 
     fn with_meta(value: T, meta: ObjectMeta) -> Self {
+        let hold = <R::Monitor<Hold> as Monitor<Hold>>::new(Hold::default(), meta);
+        // The native engine's state caching sees the monitor, not the data beside it: the hold
+        // is fingerprinted only when the data is zero-sized (carries no information), so that
+        // states differing only in the data (mutated through a `Cell`) are never confused.
+        let hold = if std::mem::size_of::<T>() == 0 {
+            hold.with_fingerprint(fingerprint_of::<Hold>)
+        } else {
+            hold
+        };
         RLock {
-            hold: Monitor::new(Hold::default(), meta),
+            hold,
             data: UnsafeCell::new(value),
         }
     }

@@ -4,7 +4,7 @@
 //! count is zero; `release` adds one and never fails (use
 //! [`BoundedSemaphore`](super::BoundedSemaphore) to refuse releases beyond the initial value).
 
-use crate::rt::{Access, DefaultRuntime, Monitor, ObjectMeta, Op, Runtime, Wait};
+use crate::rt::{fingerprint_of, Access, DefaultRuntime, Monitor, ObjectMeta, Op, Runtime, Wait};
 use std::fmt;
 use std::time::Duration;
 
@@ -63,8 +63,10 @@ impl<R: Runtime> Semaphore<R> {
     /// The core shared with [`BoundedSemaphore`](super::BoundedSemaphore), which shows its own
     /// kind in traces.
     pub(super) fn with_meta(value: usize, meta: ObjectMeta) -> Self {
+        // The count is the whole state: fingerprinted for the native engine's state caching.
+        let value = <R::Monitor<usize> as Monitor<usize>>::new(value, meta);
         Semaphore {
-            value: Monitor::new(value, meta),
+            value: value.with_fingerprint(fingerprint_of::<usize>),
         }
     }
 

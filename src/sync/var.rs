@@ -6,8 +6,9 @@
 //! (sequentially consistent); nothing makes a get-then-set pair atomic. Use [`Lock`](super::Lock)
 //! for that.
 
-use crate::rt::{Access, DefaultRuntime, Monitor, ObjectMeta, Op, Runtime, Wait};
+use crate::rt::{fingerprint_of, Access, DefaultRuntime, Monitor, ObjectMeta, Op, Runtime, Wait};
 use std::fmt;
+use std::hash::Hash;
 
 /// A shared variable with separately visible reads and writes.
 ///
@@ -95,6 +96,28 @@ impl<T: Send + Clone + fmt::Debug, R: Runtime> Var<T, R> {
         T: Default,
     {
         std::mem::take(self.value.get_mut())
+    }
+}
+
+impl<T: Send, R: Runtime> Var<T, R> {
+    /// The same variable, with its value fingerprinted: lets the native engine's state caching
+    /// (`Reductions::state_caching`, CLI `--state-caching`) compare this variable's value; without
+    /// it, the value is named by the history of the threads that set it (sound, less sharing). `T`'s `Hash` must cover
+    /// everything in the value that can influence the program.
+    ///
+    /// ```
+    /// use threadcheck::rt::Std;
+    /// let counter = threadcheck::sync::Var::<u64, Std>::new(0).fingerprinted();
+    /// counter.set(counter.get() + 1);
+    /// assert_eq!(counter.get(), 1);
+    /// ```
+    pub fn fingerprinted(self) -> Self
+    where
+        T: Hash,
+    {
+        Var {
+            value: self.value.with_fingerprint(fingerprint_of::<T>),
+        }
     }
 }
 

@@ -5,6 +5,7 @@ use super::{Outcome, ThreadInfo};
 use crate::error::JoinError;
 use crate::rt::{Access, Monitor, ObjectMeta, Op, Runtime, Settle, Wait};
 use std::fmt;
+use std::hash::{Hash, Hasher};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -12,6 +13,19 @@ enum State<T> {
     Running,
     Finished(Outcome<T>),
     Joined,
+}
+
+impl<T> State<T> {
+    /// The fingerprint for the native engine's state caching, faithful only when `T` is
+    /// zero-sized (its value carries no information): used only then.
+    fn zst_fingerprint(&self) -> u64 {
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        std::mem::discriminant(self).hash(&mut h);
+        if let State::Finished(outcome) = self {
+            super::hash_zst_outcome(outcome, &mut h);
+        }
+        h.finish()
+    }
 }
 
 struct Shared<T: Send, R: Runtime> {
@@ -41,11 +55,17 @@ impl<T: Send + 'static, R: Runtime> JoinHandle<T, R> {
             kind: "Thread",
             name: Some(info.name.clone()),
         };
+        let state = <R::Monitor<State<T>> as Monitor<State<T>>>::new(State::Running, meta);
+        // A result of a type with data is not hashed (`T` need not be `Hash`): the native
+        // engine's state caching cannot compare such a thread's states by their content.
+        let state = if std::mem::size_of::<T>() == 0 {
+            state.with_fingerprint(State::zst_fingerprint)
+        } else {
+            state
+        };
         JoinHandle {
             info,
-            shared: Arc::new(Shared {
-                state: Monitor::new(State::Running, meta),
-            }),
+            shared: Arc::new(Shared { state }),
         }
     }
 

@@ -15,7 +15,11 @@ pub use handle::JoinHandle;
 pub use timer::{Timer, TimerBuilder};
 
 use crate::error::JoinError;
-use crate::rt::{Access, DefaultRuntime, Monitor, ObjectMeta, Op, Runtime, ThreadSpec, Wait};
+use crate::rt::{
+    fingerprint_of, panic_text, Access, DefaultRuntime, Monitor, ObjectMeta, Op, Runtime,
+    ThreadSpec, Wait,
+};
+use std::hash::{Hash, Hasher};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
@@ -34,8 +38,13 @@ impl<R: Runtime> Program<R> {
     fn new() -> Program<R> {
         Program {
             next_number: AtomicU64::new(1),
-            live_non_daemon: (!R::TRACKS_THREADS)
-                .then(|| Monitor::new(0, ObjectMeta::named("Program", "threads"))),
+            live_non_daemon: (!R::TRACKS_THREADS).then(|| {
+                let live = <R::Monitor<usize> as Monitor<usize>>::new(
+                    0,
+                    ObjectMeta::named("Program", "threads"),
+                );
+                live.with_fingerprint(fingerprint_of::<usize>)
+            }),
         }
     }
 
@@ -267,6 +276,30 @@ where
 
 /// The result of a finished thread, as stored for its joiners.
 pub(crate) type Outcome<T> = Result<T, JoinError>;
+
+/// Feeds an outcome whose value type is zero-sized (so the value carries no information) to a
+/// hasher, for the fingerprints of thread and future states: which variant, and for a panic its
+/// message and the payload's type.
+pub(crate) fn hash_zst_outcome<T, H: Hasher>(outcome: &Outcome<T>, h: &mut H) {
+    debug_assert_eq!(
+        std::mem::size_of::<T>(),
+        0,
+        "only a zero-sized value is hashed away"
+    );
+    match outcome {
+        Ok(_) => 0u8.hash(h),
+        Err(e) => {
+            1u8.hash(h);
+            std::mem::discriminant(e).hash(h);
+            if let JoinError::Panicked(payload) = e {
+                // A message is compared by its text; another payload (`panic_any`) only by its
+                // type (see docs/engine.md, "State caching").
+                panic_text(&**payload).hash(h);
+                (**payload).type_id().hash(h);
+            }
+        }
+    }
+}
 
 #[cfg(test)]
 mod tests {

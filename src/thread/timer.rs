@@ -10,14 +10,15 @@
 use super::{Builder, JoinHandle};
 use crate::error::JoinError;
 use crate::rt::{
-    Access, DefaultRuntime, Monitor, ObjectMeta, Op, PanicPayload, Runtime, Settle, Wait,
+    fingerprint_of, Access, DefaultRuntime, Monitor, ObjectMeta, Op, PanicPayload, Runtime, Settle,
+    Wait,
 };
 use std::fmt;
 use std::panic::Location;
 use std::sync::Arc;
 use std::time::Duration;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 enum Phase {
     Waiting,
     Cancelled,
@@ -135,10 +136,9 @@ impl<R: Runtime> TimerBuilder<R> {
             Some(name) => ObjectMeta::named("Timer", name),
             None => ObjectMeta::new("Timer"),
         };
-        let phase = Arc::new(<R::Monitor<Phase> as Monitor<Phase>>::new(
-            Phase::Waiting,
-            meta,
-        ));
+        // The phase is the whole state (the function is fixed: it moves to the timer thread).
+        let phase = <R::Monitor<Phase> as Monitor<Phase>>::new(Phase::Waiting, meta);
+        let phase = Arc::new(phase.with_fingerprint(fingerprint_of::<Phase>));
         let thread = match self.name {
             Some(name) => self.thread.name(name),
             None => self.thread,
