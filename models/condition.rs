@@ -30,10 +30,8 @@ use std::sync::Arc;
 /// The program, with `while` (`recheck_in_loop`) or `if` around the wait.
 pub(super) fn run<R: Runtime>(params: &Params, recheck_in_loop: bool) {
     let consumers = params.get("threads");
-    let cond = Arc::new(Condition::<VecDeque<u64>, R>::named(
-        "cond",
-        VecDeque::new(),
-    ));
+    let cond =
+        Arc::new(Condition::<VecDeque<u64>, R>::named("cond", VecDeque::new()).fingerprinted());
     let handles: Vec<_> = (1..=consumers)
         .map(|i| {
             let cond = Arc::clone(&cond);

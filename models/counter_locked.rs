@@ -30,7 +30,7 @@ fn increment(counter: &mut u64) {
 pub fn body<R: Runtime>(params: &Params) {
     let iterations = params.get("iterations");
     let threads = params.get("threads");
-    let counter = Arc::new(Lock::<u64, R>::named("counter_lock", 0));
+    let counter = Arc::new(Lock::<u64, R>::named("counter_lock", 0).fingerprinted());
     let workers: Vec<_> = (0..threads)
         .map(|_| {
             let counter = Arc::clone(&counter);

@@ -19,7 +19,7 @@ use std::sync::Arc;
 pub fn body<R: Runtime>(params: &Params) {
     let iterations = params.get("iterations");
     let threads = params.get("threads");
-    let counter = Arc::new(Var::<u64, R>::named("counter", 0));
+    let counter = Arc::new(Var::<u64, R>::named("counter", 0).fingerprinted());
     let workers: Vec<_> = (0..threads)
         .map(|_| {
             let counter = Arc::clone(&counter);

@@ -25,7 +25,7 @@ use std::time::Duration;
 
 /// The seed's program: a daemon heartbeat loop that never ends, and a main thread that exits.
 pub fn body<R: Runtime>(_params: &Params) {
-    let heartbeats = Arc::new(Var::<u64, R>::named("heartbeats", 0));
+    let heartbeats = Arc::new(Var::<u64, R>::named("heartbeats", 0).fingerprinted());
     let beating = Arc::clone(&heartbeats);
     let daemon = Builder::<R>::new()
         .name("background_task")

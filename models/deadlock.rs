@@ -26,8 +26,8 @@ fn transfer<R: Runtime>(first: &Lock<i64, R>, second: &Lock<i64, R>) {
 
 /// Two threads lock `lock_a`/`lock_b` in opposite orders; some interleavings deadlock.
 pub fn body<R: Runtime>(_params: &Params) {
-    let a = Arc::new(Lock::<i64, R>::named("lock_a", 10));
-    let b = Arc::new(Lock::<i64, R>::named("lock_b", 10));
+    let a = Arc::new(Lock::<i64, R>::named("lock_a", 10).fingerprinted());
+    let b = Arc::new(Lock::<i64, R>::named("lock_b", 10).fingerprinted());
     let spawn = |name: &str, first: &Arc<Lock<i64, R>>, second: &Arc<Lock<i64, R>>| {
         let (first, second) = (Arc::clone(first), Arc::clone(second));
         let spawned = Builder::<R>::new()

@@ -26,7 +26,7 @@ use std::sync::Arc;
 pub fn body<R: Runtime>(params: &Params) {
     let waiters = params.get("threads");
     let ready = Arc::new(Event::<R>::named("ready"));
-    let data = Arc::new(Var::<u64, R>::named("data", 0));
+    let data = Arc::new(Var::<u64, R>::named("data", 0).fingerprinted());
     let handles: Vec<_> = (1..=waiters)
         .map(|i| {
             let (ready, data) = (Arc::clone(&ready), Arc::clone(&data));

@@ -29,7 +29,7 @@ use std::sync::Arc;
 pub fn body<R: Runtime>(params: &Params) {
     let items = params.get("items");
     // maxsize 0: unbounded, as `queue.Queue()`; the queue is never shut down.
-    let q = Arc::new(Queue::<u64, R>::named("q", 0).show_items());
+    let q = Arc::new(Queue::<u64, R>::named("q", 0).show_items().fingerprinted());
     let producer = {
         let q = Arc::clone(&q);
         spawn::<(), R, _>("producer", move || {

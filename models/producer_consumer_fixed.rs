@@ -36,8 +36,12 @@ use std::sync::Arc;
 /// `task_done` before `join` returns.
 pub fn body<R: Runtime>(params: &Params) {
     let items = params.get("items");
-    let q = Arc::new(Queue::<Option<u64>, R>::named("q", 0).show_items());
-    let consumed = Arc::new(Lock::<Vec<u64>, R>::named("consumed", Vec::new()));
+    let q = Arc::new(
+        Queue::<Option<u64>, R>::named("q", 0)
+            .show_items()
+            .fingerprinted(),
+    );
+    let consumed = Arc::new(Lock::<Vec<u64>, R>::named("consumed", Vec::new()).fingerprinted());
     let producer = {
         let q = Arc::clone(&q);
         spawn::<(), R, _>("producer", move || {

@@ -25,7 +25,7 @@ pub fn body<R: Runtime>(params: &Params) {
     let threads = params.get("threads");
     let permits = params.count("permits");
     let semaphore = Arc::new(Semaphore::<R>::named("semaphore", permits));
-    let inside = Arc::new(Lock::<usize, R>::named("inside", 0));
+    let inside = Arc::new(Lock::<usize, R>::named("inside", 0).fingerprinted());
     let workers: Vec<_> = (0..threads)
         .map(|_| {
             let (semaphore, inside) = (Arc::clone(&semaphore), Arc::clone(&inside));

@@ -31,7 +31,7 @@ const CANCEL_TOO_LATE: &str =
 /// Starts the timer, cancels it, and checks that `delayed_message` ran exactly when the cancel
 /// was too late.
 pub fn body<R: Runtime>(params: &Params) {
-    let runs = Arc::new(Var::<u32, R>::named("delayed_message_runs", 0));
+    let runs = Arc::new(Var::<u32, R>::named("delayed_message_runs", 0).fingerprinted());
     let timer = {
         let runs = Arc::clone(&runs);
         let started = Timer::<R>::builder(Duration::from_secs_f64(5.0))

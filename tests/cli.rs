@@ -729,6 +729,40 @@ fn jobs_split_the_exhaustive_search() {
     }
 }
 
+/// Property (native): `--state-caching` proves the seed semaphore and finds the seed's
+/// producer/consumer bug, saying how many states it explored; it is refused where it means
+/// nothing (another engine or strategy) and with `--jobs` (it searches on one thread).
+#[test]
+fn state_caching_counts_states_and_is_refused_elsewhere() {
+    let o = threadcheck(&["check", "semaphore", "--state-caching", "--json"]);
+    assert_eq!(code(&o), 0, "{}{}", stdout(&o), stderr(&o));
+    let report = json(&o);
+    assert_eq!(report["exhaustive"], true);
+    let notes = report["notes"].to_string();
+    assert!(notes.contains("distinct states explored"), "{notes}");
+    let o = threadcheck(&["check", "producer-consumer", "--state-caching"]);
+    assert_eq!(code(&o), 1, "{}{}", stdout(&o), stderr(&o));
+    for args in [
+        &[
+            "check",
+            "semaphore",
+            "--state-caching",
+            "--strategy",
+            "random",
+        ][..],
+        &["check", "semaphore", "--state-caching", "--jobs", "2"][..],
+        &[
+            "check",
+            "semaphore",
+            "--state-caching",
+            "--engine",
+            "shuttle",
+        ][..],
+    ] {
+        assert_refused(args);
+    }
+}
+
 /// Property (native): the seed daemon holds but is no proof (its daemon loops forever and is
 /// followed only --steps-after-end steps past the end, which the text says); the flag is
 /// refused where it means nothing.

@@ -421,6 +421,14 @@ pub(crate) struct CheckArgs {
     #[arg(long, value_enum, default_value_t = ReductionsChoice::All, help_heading = "Search")]
     pub reductions: ReductionsChoice,
 
+    /// Compare states and explore each one once (native exhaustive search, one thread): a
+    /// depth-first search with sleep sets and a table of visited states instead of Optimal
+    /// DPOR. It pays off when many orders of dependent steps reach the same state (workers
+    /// taking turns on a semaphore); it costs more where threads mostly do independent steps.
+    /// The number of distinct states is printed with the verdict.
+    #[arg(long, help_heading = "Search")]
+    pub state_caching: bool,
+
     /// Show the first counterexample found instead of searching for one with the fewest
     /// preemptions (native engine).
     #[arg(long, help_heading = "Search")]

@@ -22,6 +22,8 @@ struct Case {
     reductions: &'static str,
     /// Threads of the native exhaustive search (`--jobs`).
     jobs: u64,
+    /// The native exhaustive search with `--state-caching`.
+    state_caching: bool,
 }
 
 const fn case(
@@ -38,6 +40,7 @@ const fn case(
         strategy,
         reductions,
         jobs: 1,
+        state_caching: false,
     }
 }
 
@@ -45,6 +48,14 @@ const fn case(
 const fn parallel(model: &'static str, params: &'static [(&'static str, u64)], jobs: u64) -> Case {
     Case {
         jobs,
+        ..case(model, params, "native", "exhaustive", "all")
+    }
+}
+
+/// A native exhaustive case with state caching.
+const fn cached(model: &'static str, params: &'static [(&'static str, u64)]) -> Case {
+    Case {
+        state_caching: true,
         ..case(model, params, "native", "exhaustive", "all")
     }
 }
@@ -72,6 +83,7 @@ const SEEDS: &[Case] = &[
     case("counter-unlocked", &[], "shuttle", "pct", "all"),
     case("semaphore", &[], "native", "exhaustive", "all"),
     parallel("semaphore", &[], 2),
+    cached("semaphore", &[]),
     case("semaphore", &[], "loom", "exhaustive", "all"),
     case("semaphore", &[("threads", 3)], "loom", "exhaustive", "all"),
     case("semaphore", &[], "shuttle", "pct", "all"),
@@ -83,6 +95,16 @@ const SEEDS: &[Case] = &[
         "all",
     ),
     parallel("semaphore", &[("threads", 8)], 2),
+    case(
+        "semaphore",
+        &[("threads", 6)],
+        "native",
+        "exhaustive",
+        "all",
+    ),
+    cached("semaphore", &[("threads", 6)]),
+    cached("semaphore", &[("threads", 7)]),
+    cached("semaphore", &[("threads", 8)]),
     case("semaphore", &[("threads", 8)], "shuttle", "pct", "all"),
     case("producer-consumer", &[], "native", "exhaustive", "all"),
     case("producer-consumer", &[], "loom", "exhaustive", "all"),
@@ -131,6 +153,8 @@ impl Case {
     fn strategy_text(&self) -> String {
         if self.jobs > 1 {
             format!("{}, {} threads", self.strategy, self.jobs)
+        } else if self.state_caching {
+            format!("{}, state caching", self.strategy)
         } else {
             self.strategy.to_string()
         }
@@ -158,6 +182,9 @@ impl Case {
         }
         if self.jobs > 1 {
             argv.extend(["--jobs".into(), self.jobs.to_string()]);
+        }
+        if self.state_caching {
+            argv.push("--state-caching".into());
         }
         for (name, value) in self.params {
             argv.extend([format!("--{name}"), value.to_string()]);
@@ -307,6 +334,7 @@ fn row_json(row: &Row<'_>) -> serde_json::Value {
         "engine": c.engine,
         "strategy": c.strategy,
         "jobs": c.jobs,
+        "state_caching": c.state_caching,
         "reductions": if c.engine == "native" { c.reductions } else { "-" },
     });
     match &row.result {

@@ -260,6 +260,12 @@ fn run_native(plan: &Plan, executions: &Arc<AtomicU64>) -> Result<Outcome, Usage
         failure: report.failure.as_ref().map(native_failure),
         notes: Vec::new(),
     };
+    if let Some(states) = report.states {
+        outcome.notes.push(format!(
+            "state caching: {} distinct states explored",
+            super::progress::thousands(states)
+        ));
+    }
     if plan.strategy.samples()
         && outcome.verdict == Verdict::Inconclusive
         && report.failure.is_none()

@@ -315,6 +315,23 @@ fn make_plan(args: &CheckArgs) -> Result<Plan, String> {
             strategy.name()
         ));
     }
+    if args.state_caching {
+        if engine != EngineKind::Native || strategy != StrategyKind::Exhaustive {
+            return Err(format!(
+                "--state-caching is a mode of the native engine's exhaustive search; it means \
+                 nothing with --engine {} --strategy {}",
+                engine.name(),
+                strategy.name()
+            ));
+        }
+        if args.jobs.is_some_and(|j| j > 1) {
+            return Err(
+                "--state-caching searches on one thread (its table of visited states \
+                        is not shared); drop --jobs or --state-caching"
+                    .to_string(),
+            );
+        }
+    }
     if args.steps_after_end.is_some()
         && (engine != EngineKind::Native || strategy != StrategyKind::Exhaustive)
     {
@@ -368,7 +385,10 @@ fn make_plan(args: &CheckArgs) -> Result<Plan, String> {
         max_preemptions: args.max_preemptions,
         budget,
         minimize: !args.no_minimize,
-        reductions: args.reductions.reductions(),
+        reductions: crate::engine::Reductions {
+            state_caching: args.state_caching,
+            ..args.reductions.reductions()
+        },
         reductions_choice: args.reductions,
         workers: args.jobs.map_or(1, |j| j as usize),
     })

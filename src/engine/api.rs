@@ -38,9 +38,8 @@ pub enum Strategy {
     },
 }
 
-/// Reductions the engine may apply; each is argued in `docs/engine.md`. All on by default.
-/// (Visited-state caching is not among them: `docs/engine.md` says why the engine cannot do it
-/// soundly.)
+/// Reductions the engine may apply; each is argued in `docs/engine.md`. All but
+/// [`state_caching`](Reductions::state_caching) are on by default.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Reductions {
     /// A `Lock::with` section with no visible operation inside is one atomic step.
@@ -49,6 +48,18 @@ pub struct Reductions {
     pub commuting_sections: bool,
     /// Operations the primitive declares commuting (`Access::Commute`, two reads) are independent.
     pub commuting_ops: bool,
+    /// The exhaustive search compares states and explores each one once: a depth-first search
+    /// with sleep sets and a table of visited states instead of Optimal DPOR
+    /// (`docs/engine.md`, "State caching"). It pays off when many orders of dependent steps
+    /// reach the same state (threads that take turns on a semaphore or a lock and end up
+    /// where they would have in another order); it is worse than DPOR for threads that mostly
+    /// do independent steps (it visits every state, DPOR one execution per trace). States are
+    /// compared by value where objects have a fingerprint (the primitives' own states; user
+    /// data in a `Lock`, `Var`, `Condition` or queue after `.fingerprinted()`), and elsewhere
+    /// by the history of the threads that changed them (sound, less sharing). A spin loop makes
+    /// the states endless (every iteration is new history): use DPOR there. One thread only
+    /// ([`Config::workers`] is ignored). Off by default.
+    pub state_caching: bool,
 }
 
 impl Default for Reductions {
@@ -57,6 +68,7 @@ impl Default for Reductions {
             atomic_sections: true,
             commuting_sections: true,
             commuting_ops: true,
+            state_caching: false,
         }
     }
 }
@@ -68,6 +80,7 @@ impl Reductions {
             atomic_sections: false,
             commuting_sections: false,
             commuting_ops: false,
+            state_caching: false,
         }
     }
 }
@@ -282,6 +295,8 @@ pub struct Report {
     pub failure: Option<Failure>,
     /// Why the search was not exhaustive (budget, bound, strategy), if it was not.
     pub limited_by: Option<String>,
+    /// With [`Reductions::state_caching`]: the distinct states the search stored.
+    pub states: Option<u64>,
 }
 
 /// A search that could not be run as asked.

@@ -10,6 +10,7 @@ use super::dpor::Dpor;
 use super::exec::{Abort, Exec, NO_OBJ};
 use super::run::{Choice, End, Runner, Strategy};
 use super::schedule;
+use super::stateful::Stateful;
 use super::strategy::{Pct, Random, Replay};
 use crate::report::{Step, ThreadDesc, Trace};
 use std::sync::Arc;
@@ -26,6 +27,11 @@ const TRACE_LIMIT: usize = 1_000_000;
 fn make_strategy(config: &Config) -> Result<Box<dyn Strategy>, EngineError> {
     let iterations = config.budget.max_executions.unwrap_or(DEFAULT_ITERATIONS);
     Ok(match &config.strategy {
+        StrategyCfg::Exhaustive if config.reductions.state_caching => {
+            let mut stateful = Stateful::new();
+            stateful.starvation_limit = config.budget.steps_after_end;
+            Box::new(stateful)
+        }
         StrategyCfg::Exhaustive => {
             let mut dpor = Dpor::new();
             dpor.starvation_limit = config.budget.steps_after_end;
@@ -80,7 +86,10 @@ pub(crate) fn check(
         }
         _ => budget.max_steps,
     };
-    if config.workers > 1 && matches!(config.strategy, StrategyCfg::Exhaustive) {
+    if config.workers > 1
+        && matches!(config.strategy, StrategyCfg::Exhaustive)
+        && !config.reductions.state_caching
+    {
         if let Some(report) = super::parallel::check(config, &body, max_steps)? {
             return Ok(report);
         }
@@ -245,6 +254,7 @@ pub(crate) fn check(
         elapsed: started.elapsed(),
         failure,
         limited_by,
+        states: strategy.states(),
     })
 }
 

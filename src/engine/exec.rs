@@ -164,6 +164,13 @@ pub(crate) struct Th {
     pub spawn_event: u32,
     /// The thread to start, while a spawn is pending.
     pub spawn: Option<(ThreadSpec, Body)>,
+    /// State caching: what fixes the thread's local state (its creation, then what each of its
+    /// steps did and learnt), and its share of [`Exec::state_sum`].
+    pub history: u128,
+    contribution: u128,
+    /// Objects the thread created so far (an object is named by its creator's history and
+    /// this count).
+    made: u32,
 }
 
 impl Th {
@@ -184,6 +191,9 @@ impl Th {
             last_event: NO_EVENT,
             spawn_event: NO_EVENT,
             spawn: None,
+            history: 0,
+            contribution: 0,
+            made: 0,
         }
     }
 }
@@ -217,6 +227,12 @@ pub(crate) struct Obj {
     accesses: Vec<AccessRec>,
     /// Every event on the object, in order (when clocks are tracked).
     pub events: Vec<u32>,
+    /// State caching: the object's name (its creator's history when it was created), a value
+    /// that fixes its state (see [`Exec::set_object_state`] and [`Exec::derive_object_state`]),
+    /// and its share of [`Exec::state_sum`].
+    ident: u128,
+    pub value: u128,
+    contribution: u128,
 }
 
 /// One executed visible operation.
@@ -321,7 +337,44 @@ pub(crate) struct Exec {
     /// The program's thread table as an object: non-daemon spawns change it, waiting for the
     /// non-daemon threads reads it (registered on first use).
     threads_obj: Option<u32>,
+    /// State caching (`docs/engine.md`, "State caching"): keep [`Exec::state_sum`], the sum of
+    /// every thread's and object's share, so that the state can be compared in O(1).
+    pub stateful: bool,
+    state_sum: u128,
+    /// What the step being committed let its thread learn, set by the primitive just before
+    /// [`Exec::commit`]: nothing beyond what its history fixes (`None`), or a value that fixes
+    /// it (the result, or the state the operation saw).
+    pub observed: Option<u128>,
 }
+
+/// 128-bit mixing of two values (two SplitMix64 finalisers per half): the building block of
+/// the state fingerprints, whose collisions are what state caching could get wrong.
+pub(crate) fn mix(a: u128, b: u128) -> u128 {
+    fn fin(mut z: u64) -> u64 {
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+    let (a0, a1) = (a as u64, (a >> 64) as u64);
+    let (b0, b1) = (b as u64, (b >> 64) as u64);
+    let lo =
+        fin(a0 ^ fin(b0 ^ 0x9E37_79B9_7F4A_7C15) ^ fin(b1 ^ 0x632B_E59B_D9B4_E019).rotate_left(17));
+    let hi = fin(a1
+        ^ fin(b1 ^ 0xD6E8_FEB8_6659_FD93)
+        ^ fin(b0 ^ 0xA076_1D64_78BD_642F).rotate_left(29)
+        ^ lo);
+    ((hi as u128) << 64) | lo as u128
+}
+
+/// Tags of the state-caching values, so that different kinds of value never coincide.
+const TAG_THREAD: u128 = 1;
+const TAG_FINISHED: u128 = 2;
+const TAG_OBJECT: u128 = 3;
+const TAG_HELD: u128 = 4;
+const TAG_FINGERPRINT: u128 = 8;
+const TAG_SPAWNED: u128 = 5;
+const TAG_STEP: u128 = 6;
+const TAG_LEARNT: u128 = 7;
 
 static NEXT_GEN: AtomicU64 = AtomicU64::new(1);
 
@@ -439,6 +492,9 @@ impl Exec {
             main_name: Arc::from("MainThread"),
             cands: Vec::new(),
             threads_obj: None,
+            stateful: false,
+            state_sum: 0,
+            observed: None,
         }
     }
 
@@ -478,22 +534,122 @@ impl Exec {
         self.new_threads.clear();
         self.preempting = false;
         self.threads_obj = None;
+        self.state_sum = 0;
+        self.observed = None;
         let main = self.new_thread(self.main_name.clone(), false, &[0]);
         self.threads.push(main);
+        if self.stateful {
+            self.set_history(0, mix(TAG_THREAD, 0));
+        }
     }
 
     /// Registers an object; ids follow registration order.
     pub(crate) fn register(&mut self, meta: &ObjectMeta) -> u32 {
         let id = self.objects.len() as u32;
         let (accesses, events) = self.spare_objects.pop().unwrap_or_default();
+        let ident = match self.threads.get_mut(self.current) {
+            Some(creator) if self.stateful => {
+                creator.made += 1;
+                mix(mix(creator.history, creator.made as u128), TAG_OBJECT)
+            }
+            _ => mix(TAG_OBJECT, id as u128),
+        };
         self.objects.push(Obj {
             meta: meta.clone(),
             version: 0,
             owner: None,
             accesses,
             events,
+            ident,
+            value: 0,
+            contribution: 0,
         });
+        if self.stateful {
+            // Its initial state is what its creator made, which the creator's history fixes.
+            self.set_object_value(id, mix(TAG_OBJECT, ident));
+        }
         id
+    }
+
+    /// The thread's history is now `history` (state caching).
+    fn set_history(&mut self, t: usize, history: u128) {
+        let th = &mut self.threads[t];
+        th.history = history;
+        let share = mix(mix(TAG_THREAD, t as u128), history);
+        self.state_sum = self
+            .state_sum
+            .wrapping_sub(th.contribution)
+            .wrapping_add(share);
+        th.contribution = share;
+    }
+
+    /// Object `obj`'s state now has fingerprint `fingerprint` (from the primitive's own
+    /// function: equal states, equal fingerprints, whatever led to them).
+    pub(crate) fn set_object_state(&mut self, obj: u32, fingerprint: u64) {
+        if self.stateful {
+            self.set_object_value(obj, TAG_FINGERPRINT << 64 | fingerprint as u128);
+        }
+    }
+
+    /// The current thread changed object `obj`, which has no fingerprint function: its new
+    /// state is fixed by the old one and by what the thread did, which the thread's history
+    /// (after the step) fixes. Sound for any object; states reached by different orders of
+    /// such changes differ.
+    pub(crate) fn derive_object_state(&mut self, obj: u32) {
+        if self.stateful {
+            let history = self.threads[self.current].history;
+            let value = mix(self.objects[obj as usize].value, history);
+            self.set_object_value(obj, value);
+        }
+    }
+
+    /// The lock `obj` is held by the current thread. Its value stays what the thread saw
+    /// (a commuting section's thread learns nothing, so its history alone would not fix the
+    /// data it leaves); the share says who holds it.
+    pub(crate) fn set_lock_held(&mut self, obj: u32) {
+        if self.stateful {
+            let held = mix(TAG_HELD, self.current as u128);
+            let value = self.objects[obj as usize].value;
+            self.set_object_share(obj, value, mix(value, held));
+        }
+    }
+
+    fn set_object_value(&mut self, obj: u32, value: u128) {
+        self.set_object_share(obj, value, value);
+    }
+
+    fn set_object_share(&mut self, obj: u32, value: u128, state: u128) {
+        let o = &mut self.objects[obj as usize];
+        o.value = value;
+        let share = mix(o.ident, state);
+        self.state_sum = self
+            .state_sum
+            .wrapping_sub(o.contribution)
+            .wrapping_add(share);
+        o.contribution = share;
+    }
+
+    /// The current thread's local state now includes `value` (something it computed from what
+    /// the engine does not see, such as a name from a counter).
+    pub(crate) fn learn(&mut self, value: u64) {
+        let t = self.current;
+        let history = mix(self.threads[t].history, mix(TAG_LEARNT, value as u128));
+        self.set_history(t, history);
+    }
+
+    /// What an operation on `obj` saw, as a value that fixes it: the state's fingerprint from
+    /// the primitive's function if it has one, else the object's value.
+    pub(crate) fn seen(&self, obj: u32, fingerprint: Option<u64>) -> u128 {
+        match fingerprint {
+            Some(fp) => TAG_FINGERPRINT << 64 | fp as u128,
+            None => self.objects[obj as usize].value,
+        }
+    }
+
+    /// The execution's state, for state caching: equal values mean equal states (up to
+    /// 128-bit hash collisions).
+    pub(crate) fn state(&self) -> Option<u128> {
+        self.stateful.then_some(self.state_sum)
     }
 
     /// The object standing for the program's thread table.
@@ -503,6 +659,8 @@ impl Exec {
             None => {
                 let id = self.register(&ObjectMeta::named("Program", "threads"));
                 self.threads_obj = Some(id);
+                // Its state (which threads have ended) is part of the threads' own.
+                self.set_object_state(id, 0);
                 id
             }
         }
@@ -510,6 +668,10 @@ impl Exec {
 
     /// Thread `t` has ended: a wait for the non-daemon threads may now proceed.
     pub(crate) fn thread_ended(&mut self, t: usize) {
+        if self.stateful {
+            // A finished thread has no future: only that it finished matters.
+            self.set_history(t, TAG_FINISHED);
+        }
         let th = &mut self.threads[t];
         th.finished = true;
         th.pending = None;
@@ -653,6 +815,21 @@ impl Exec {
         }
         if changed && op.obj != NO_OBJ {
             self.objects[op.obj as usize].version += 1;
+        }
+        if self.stateful {
+            let learnt = match self.observed.take() {
+                Some(f) => mix(TAG_LEARNT, f),
+                None => 0,
+            };
+            let obj = if op.obj == NO_OBJ {
+                0
+            } else {
+                self.objects[op.obj as usize].ident
+            };
+            let action = (action_hash(op.action) as u128) << 64 | TAG_STEP;
+            let step = mix(mix(action, obj), learnt);
+            let history = mix(self.threads[t].history, step);
+            self.set_history(t, history);
         }
         let preemption = self.preempting;
         self.events.push(Event::new(
@@ -843,7 +1020,11 @@ impl Exec {
             th.clock.resize(id + 1, 0);
         }
         th.spawn_event = self.threads[self.current].last_event;
+        let parent = self.threads[self.current].history;
         self.threads.push(th);
+        if self.stateful {
+            self.set_history(id, mix(mix(TAG_SPAWNED, parent), id as u128));
+        }
         self.new_threads.push((id, body));
         Ok(id)
     }

@@ -21,6 +21,7 @@ mod native;
 mod parallel;
 mod run;
 mod schedule;
+mod stateful;
 mod strategy;
 
 pub use api::*;

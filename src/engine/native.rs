@@ -10,7 +10,7 @@
 //! deadlock reports and for deciding enabledness without an attempt).
 
 use super::exec::{
-    current_exec, with_exec, Abort, Class, Key, OpDesc, OpKind, OpenSection, Yield, NO_OBJ,
+    current_exec, with_exec, Abort, Class, Exec, Key, OpDesc, OpKind, OpenSection, Yield, NO_OBJ,
 };
 use crate::rt::{
     Access, Monitor, ObjectMeta, Op, PanicPayload, Runtime, RuntimeMutex, Settle, ThreadSpec, Wait,
@@ -144,6 +144,18 @@ impl Reg {
         with_exec(|e| self.id_in(e))
     }
 
+    /// Reports the object's initial state to the execution it was created in.
+    fn report(&self, state: u64) {
+        if let Some(cell) = current_exec() {
+            if let Ok(mut e) = cell.try_borrow_mut() {
+                if e.gen == self.id.get().0 {
+                    let id = self.id.get().1;
+                    e.set_object_state(id, state);
+                }
+            }
+        }
+    }
+
     /// The object's id in execution `e`, registering it there first if needed.
     fn id_in(&self, e: &mut super::exec::Exec) -> u32 {
         let (gen, id) = self.id.get();
@@ -157,10 +169,31 @@ impl Reg {
     }
 }
 
+/// An operation's result when it is a plain number or flag (what the primitives' operations
+/// mostly return: a release that says whether it added a permit), so that state caching
+/// records exactly what the thread learnt rather than the whole state it saw.
+fn small_value<T>(value: &T) -> Option<u64> {
+    let ty = typeid::of::<T>();
+    let ptr = value as *const T;
+    // SAFETY: each cast is to the type `T` was just found to be.
+    unsafe {
+        if ty == TypeId::of::<bool>() {
+            Some(*(ptr as *const bool) as u64)
+        } else if ty == TypeId::of::<usize>() {
+            Some(*(ptr as *const usize) as u64)
+        } else if ty == TypeId::of::<u64>() {
+            Some(*(ptr as *const u64))
+        } else {
+            None
+        }
+    }
+}
+
 /// The native monitor: the state itself; each operation is one scheduling point.
 pub struct NativeMonitor<S> {
     state: UnsafeCell<S>,
     reg: Reg,
+    fingerprint: Option<fn(&S) -> u64>,
 }
 
 // SAFETY: the state is only accessed by the running coroutine of the execution on the OS thread
@@ -175,41 +208,77 @@ impl<S: Send> Monitor<S> for NativeMonitor<S> {
         NativeMonitor {
             state: UnsafeCell::new(state),
             reg: Reg::new(meta),
+            fingerprint: None,
         }
     }
 
     fn op<T>(&self, op: Op, wait: Wait, mut f: impl FnMut(&mut S) -> Option<T>) -> Option<T> {
         let blocking = wait == Wait::Forever;
-        let desc = with_exec(|e| OpDesc {
-            obj: self.reg.id_in(e),
-            class: monitor_class(
-                op.access,
-                blocking,
-                op.commutes_with,
-                e.reductions.commuting_ops,
-            ),
-            action: op.action,
-            site: op.site,
-            kind: OpKind::Monitor { blocking },
-            settle: op.settle,
+        let (desc, stateful) = with_exec(|e| {
+            let desc = OpDesc {
+                obj: self.reg.id_in(e),
+                class: monitor_class(
+                    op.access,
+                    blocking,
+                    op.commutes_with,
+                    e.reductions.commuting_ops,
+                ),
+                action: op.action,
+                site: op.site,
+                kind: OpKind::Monitor { blocking },
+                settle: op.settle,
+            };
+            (desc, e.stateful)
         });
         announce(desc);
+        // State caching: what the operation lets its thread learn is its result, which is
+        // nothing when the result has a single value (zero-sized), else (at worst) the state
+        // it saw.
+        let fingerprint = self.fingerprint.filter(|_| stateful);
         loop {
             // SAFETY: see the Sync impl: only the running coroutine touches the state.
             let state = unsafe { &mut *self.state.get() };
+            let seen = fingerprint.map(|fp| fp(state));
             match f(state) {
                 Some(v) => {
-                    with_exec(|e| e.commit(&desc, op.access != Access::Read));
+                    let after = fingerprint.map(|fp| fp(state));
+                    with_exec(|e| {
+                        if stateful {
+                            e.observed = match small_value(&v) {
+                                Some(value) => Some(value as u128),
+                                None if std::mem::size_of::<T>() == 0 => None,
+                                None => Some(e.seen(desc.obj, seen)),
+                            };
+                        }
+                        e.commit(&desc, op.access != Access::Read);
+                        match after {
+                            Some(fp) => e.set_object_state(desc.obj, fp),
+                            None if op.access != Access::Read => e.derive_object_state(desc.obj),
+                            None => {}
+                        }
+                    });
                     return Some(v);
                 }
                 None if blocking => suspend(Yield::Blocked),
                 None => {
-                    with_exec(|e| e.commit(&desc, false));
+                    with_exec(|e| {
+                        if stateful {
+                            e.observed = Some(e.seen(desc.obj, seen));
+                        }
+                        e.commit(&desc, false);
+                    });
                     Native::note(|| "-> did not proceed".to_string());
                     return None;
                 }
             }
         }
+    }
+
+    fn with_fingerprint(mut self, fingerprint: fn(&S) -> u64) -> Self {
+        self.fingerprint = Some(fingerprint);
+        let state = fingerprint(self.state.get_mut());
+        self.reg.report(state);
+        self
     }
 
     fn get_mut(&mut self) -> &mut S {
@@ -227,6 +296,7 @@ impl<S> fmt::Debug for NativeMonitor<S> {
 pub struct NativeMutex<T> {
     data: UnsafeCell<T>,
     reg: Reg,
+    fingerprint: Option<fn(&T) -> u64>,
 }
 
 // SAFETY: the data is only reachable through a guard or `with`, which the execution hands to one
@@ -243,6 +313,27 @@ pub struct NativeGuard<'a, T> {
 }
 
 impl<T> NativeMutex<T> {
+    /// The data's fingerprint, when state caching is on and the lock has one.
+    fn data_fingerprint(&self, e: &Exec) -> Option<u64> {
+        let fp = self.fingerprint.filter(|_| e.stateful)?;
+        // SAFETY: called by the thread that holds the lock (or is taking or leaving it).
+        Some(fp(unsafe { &*self.data.get() }))
+    }
+
+    /// What a thread taking the lock learns: the data (state caching).
+    fn data_seen(&self, e: &Exec, obj: u32) -> Option<u128> {
+        e.stateful.then(|| e.seen(obj, self.data_fingerprint(e)))
+    }
+
+    /// The lock is free again, with the data its holder left.
+    fn set_released(&self, e: &mut Exec, obj: u32) {
+        match self.data_fingerprint(e) {
+            Some(fp) => e.set_object_state(obj, fp),
+            // The data is what the holder made of what it saw: its history fixes it.
+            None => e.derive_object_state(obj),
+        }
+    }
+
     fn release(&self, obj: u32, site: &'static Location<'static>) {
         let desc = OpDesc {
             obj,
@@ -256,6 +347,7 @@ impl<T> NativeMutex<T> {
         with_exec(|e| {
             e.objects[obj as usize].owner = None;
             e.commit(&desc, true);
+            self.set_released(e, obj);
         });
     }
 }
@@ -280,6 +372,7 @@ impl<T> Drop for SectionEnd<'_, T> {
             debug_assert_eq!(s.obj, self.obj);
             if s.clean {
                 e.objects[self.obj as usize].owner = None;
+                self.mutex.set_released(e, self.obj);
             }
             s.clean
         });
@@ -299,7 +392,15 @@ impl<T: Send> RuntimeMutex<T> for NativeMutex<T> {
         NativeMutex {
             data: UnsafeCell::new(value),
             reg: Reg::new(meta),
+            fingerprint: None,
         }
+    }
+
+    fn with_fingerprint(mut self, fingerprint: fn(&T) -> u64) -> Self {
+        self.fingerprint = Some(fingerprint);
+        let state = fingerprint(self.data.get_mut());
+        self.reg.report(state);
+        self
     }
 
     fn acquire(&self, site: &'static Location<'static>, wait: Wait) -> Option<NativeGuard<'_, T>> {
@@ -319,11 +420,15 @@ impl<T: Send> RuntimeMutex<T> for NativeMutex<T> {
                 let o = &mut e.objects[obj as usize];
                 if o.owner.is_none() {
                     o.owner = Some(e.current);
+                    // The holder reads the data: it learns its state.
+                    e.observed = self.data_seen(e, obj);
                     e.commit(&desc, true);
+                    e.set_lock_held(obj);
                     Some(true)
                 } else if blocking {
                     None
                 } else {
+                    e.observed = Some(1);
                     e.commit(&desc, false);
                     Some(false)
                 }
@@ -382,7 +487,15 @@ impl<T: Send> RuntimeMutex<T> for NativeMutex<T> {
                 let t = e.current;
                 if e.objects[obj as usize].owner.is_none() {
                     e.objects[obj as usize].owner = Some(t);
+                    // The section's closure reads the data, unless it is a commuting one (no
+                    // captures, unit result: it passes nothing to its thread).
+                    e.observed = if commuting {
+                        None
+                    } else {
+                        self.data_seen(e, obj)
+                    };
                     let event = e.commit(&desc, true);
+                    e.set_lock_held(obj);
                     e.threads[t].sections.push(OpenSection {
                         obj,
                         event,
@@ -484,6 +597,12 @@ impl Runtime for Native {
                 (e.threads_object(), class)
             };
             let t = e.current;
+            if e.stateful {
+                // The name was made by the program before this step (`Thread-N` from a
+                // counter the engine does not see): the thread knows it, so it is part of its
+                // local state, and of the new thread's.
+                e.learn(crate::rt::fingerprint_of(&*spec.name));
+            }
             e.threads[t].spawn = Some((spec, body));
             target
         });

@@ -233,6 +233,7 @@ pub(crate) fn check(
         elapsed: started.elapsed(),
         failure,
         limited_by,
+        states: None,
     }))
 }
 

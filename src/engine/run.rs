@@ -101,6 +101,14 @@ pub(crate) trait Strategy {
     fn divergence(&self) -> Option<String> {
         None
     }
+    /// Whether the strategy compares states (the execution then keeps their fingerprints).
+    fn stateful(&self) -> bool {
+        false
+    }
+    /// The number of distinct states the strategy stored, if it stores any.
+    fn states(&self) -> Option<u64> {
+        None
+    }
 }
 
 thread_local! {
@@ -317,6 +325,7 @@ impl Runner {
         {
             let mut e = self.exec.borrow_mut();
             e.track_clocks = strategy.needs_clocks();
+            e.stateful = strategy.stateful();
             let replayed = strategy.replayed_prefix();
             let reused = if e.track_clocks { replayed } else { 0 };
             e.reset(reused);

@@ -1,0 +1,343 @@
+//! Exhaustive search with state caching: a depth-first search with sleep sets that explores
+//! every reachable state once (Godefroid, "Partial-Order Methods for the Verification of
+//! Concurrent Systems", 1996, chapter 5: sleep sets with state caching), stateless in the
+//! engine's way: every execution re-runs the program from the start to the branch it explores.
+//!
+//! Invariants: `nodes[i]` describes the state before step `i` of the current execution: the
+//! thread that ran, the threads to explore there (`todo`: those that could run and were not
+//! asleep), those explored, the sleep set on entry and the threads found blocked. A state is
+//! looked up in `visited` when the search first reaches it on a path; it is abandoned there if it
+//! was explored before with a sleep set no larger than the current one (everything the current
+//! path needs from it was explored then), else explored again, and the stored sleep set becomes
+//! the intersection. A state is a 128-bit fingerprint of every thread's history and every
+//! object's state (`Exec::state`); while an object without a fingerprint exists, states are not
+//! comparable and nothing is cached. `docs/engine.md` ("State caching") argues why this finds
+//! every deadlock and every failing step, and why the state graph has no cycle.
+
+use super::exec::{bit, members, Class, Exec, OpKind, TSet, NO_OBJ};
+use super::run::{Attempt, Choice, Ctl, Decision, End, Strategy};
+use std::collections::hash_map::DefaultHasher;
+use std::collections::HashMap;
+use std::hash::BuildHasherDefault;
+
+#[derive(Clone, Debug)]
+struct Node {
+    chosen: u8,
+    /// The threads to explore here: those that could run and were not asleep.
+    todo: TSet,
+    done: TSet,
+    sleep: TSet,
+    blocked: TSet,
+    /// The previous step's thread could have run here.
+    prev_enabled: bool,
+    hash: u32,
+}
+
+/// Depth-first search with sleep sets and a table of visited states.
+pub(crate) struct Stateful {
+    nodes: Vec<Node>,
+    /// Steps of the next execution that follow `nodes` (the last one is the new branch).
+    replay_len: usize,
+    started: bool,
+    finished: bool,
+    /// Every state reached, with the sleep set it was explored with (hashed with fixed keys:
+    /// the engine keeps no random state).
+    visited: HashMap<u128, TSet, BuildHasherDefault<DefaultHasher>>,
+    /// Executions abandoned at a state explored before.
+    revisits: u64,
+    /// States explored again because the current sleep set was smaller.
+    reexplored: u64,
+    /// Executions abandoned because every enabled thread was asleep.
+    sleep_blocked: u64,
+    /// States reached that could not be compared (an object without a fingerprint existed).
+    uncomparable: u64,
+    /// As in [`super::dpor::Dpor`]: steps only daemon threads may take while every live
+    /// non-daemon thread sleeps or is blocked, before the execution is abandoned.
+    pub(crate) starvation_limit: u64,
+    starved_steps: u64,
+    starved: u64,
+    /// The current execution explores nothing more: it is run to its end, any way (see
+    /// [`Stateful::finish`]).
+    finishing: bool,
+}
+
+impl Stateful {
+    pub(crate) fn new() -> Stateful {
+        Stateful {
+            nodes: Vec::new(),
+            replay_len: 0,
+            started: false,
+            finished: false,
+            visited: HashMap::default(),
+            revisits: 0,
+            reexplored: 0,
+            sleep_blocked: 0,
+            uncomparable: 0,
+            starvation_limit: u64::MAX,
+            starved_steps: 0,
+            starved: 0,
+            finishing: false,
+        }
+    }
+
+    /// Runs one step of an execution that explores nothing more (it reached a visited state,
+    /// or every thread that could run is asleep): the first thread that can run, continuing
+    /// the previous one. Abandoning the execution instead would leak what its threads have on
+    /// their stacks (a suspended coroutine is reset without unwinding, see `run.rs`), once per
+    /// execution, and this search abandons most of them. The rest of the run is a real
+    /// execution of the program: a failure in it is a real failure.
+    fn finish(&mut self, ctl: &mut Ctl<'_>) -> Decision {
+        self.finishing = true;
+        let n = ctl.exec().threads.len();
+        let start = match ctl.prev() {
+            Some(p) if ctl.prev_yielded() => p + 1,
+            Some(p) => p,
+            None => 0,
+        };
+        let cands = ctl.candidates();
+        for k in 0..n {
+            let t = (start + k) % n;
+            if cands & bit(t) != 0 && ctl.try_run(t, false) == Attempt::Ran {
+                return Decision::Ran;
+            }
+        }
+        Decision::NoneRunnable
+    }
+}
+
+/// The threads whose steps must be explored at a state: a *persistent set* (Godefroid 1996,
+/// ch. 4). A thread about to yield or sleep alone is one: its step touches no object, so every
+/// step the other threads can take before it is independent of it, and it never blocks. The
+/// choice (the first such thread) depends only on the state, as the revisit rule needs. Else
+/// every thread that may run.
+fn persistent(exec: &Exec, cands: TSet) -> TSet {
+    members(cands)
+        .find(|&t| {
+            exec.threads[t]
+                .pending
+                .is_some_and(|op| op.kind == OpKind::Yield && op.obj == NO_OBJ)
+        })
+        .map_or(cands, bit)
+}
+
+/// Moves the node to its next branch; `false` when none is left.
+fn take_branch(node: &mut Node) -> bool {
+    let left = node.todo & !node.done & !node.blocked;
+    match members(left).next() {
+        Some(t) => {
+            node.chosen = t as u8;
+            node.done |= bit(t);
+            true
+        }
+        None => false,
+    }
+}
+
+impl Strategy for Stateful {
+    fn stateful(&self) -> bool {
+        true
+    }
+
+    fn states(&self) -> Option<u64> {
+        Some(self.visited.len() as u64)
+    }
+
+    fn next_execution(&mut self) -> bool {
+        if !self.started {
+            self.started = true;
+            return true;
+        }
+        self.starved_steps = 0;
+        self.finishing = false;
+        while let Some(node) = self.nodes.last_mut() {
+            if take_branch(node) {
+                self.replay_len = self.nodes.len();
+                return true;
+            }
+            self.nodes.pop();
+        }
+        self.finished = true;
+        false
+    }
+
+    fn schedule(&mut self, ctl: &mut Ctl<'_>) -> Decision {
+        let i = ctl.step();
+        if self.finishing {
+            return self.finish(ctl);
+        }
+        if i + 1 < self.replay_len {
+            // The recorded prefix.
+            let node = &self.nodes[i];
+            let t = node.chosen as usize;
+            let preemption = ctl.prev().is_some_and(|p| p != t) && node.prev_enabled;
+            let hash = node.hash;
+            ctl.mark_blocked(node.blocked);
+            if ctl.try_run(t, preemption) == Attempt::Blocked
+                || ctl.choices().last().map(|c| c.hash) != Some(hash)
+            {
+                return Decision::Diverged(format!(
+                    "the program is not deterministic: re-running it with the same schedule, \
+                     step {i} did something else (does it depend on time, randomness, \
+                     HashMap order, or state kept between executions?)"
+                ));
+            }
+            return Decision::Ran;
+        }
+        if i + 1 == self.replay_len {
+            // The new branch: the chosen thread, or another one left to explore here.
+            ctl.mark_blocked(self.nodes[i].blocked);
+            loop {
+                let node = &self.nodes[i];
+                let t = node.chosen as usize;
+                let preemption = ctl.prev().is_some_and(|p| p != t) && node.prev_enabled;
+                if ctl.try_run(t, preemption) == Attempt::Ran {
+                    self.nodes[i].hash = ctl.choices().last().map(|c| c.hash).unwrap_or(0);
+                    return Decision::Ran;
+                }
+                let node = &mut self.nodes[i];
+                node.blocked |= bit(t);
+                if !take_branch(node) {
+                    // Nothing is left to explore here: the node is done.
+                    self.nodes.truncate(i);
+                    return self.finish(ctl);
+                }
+            }
+        }
+        // A new state: its sleep set comes from the parent's, as in the stateless search.
+        let sleep = if i == 0 {
+            0
+        } else {
+            let parent = &self.nodes[i - 1];
+            let exec = ctl.exec();
+            let ev = exec.events[i - 1];
+            let inherited =
+                (parent.sleep | (parent.done & !bit(parent.chosen as usize))) & !parent.blocked;
+            let mut sleep = 0;
+            for q in members(inherited) {
+                let Some(op) = exec.threads[q].pending else {
+                    continue;
+                };
+                let dep =
+                    ev.obj != NO_OBJ && ev.obj == op.obj && !Class::independent(ev.class, op.class);
+                if !dep {
+                    sleep |= bit(q);
+                }
+            }
+            sleep
+        };
+        let state = ctl.exec().state();
+        match state {
+            Some(state) => match self.visited.get_mut(&state) {
+                Some(explored) if *explored & !sleep == 0 => {
+                    self.revisits += 1;
+                    return self.finish(ctl);
+                }
+                Some(explored) => {
+                    *explored &= sleep;
+                    self.reexplored += 1;
+                }
+                None => {
+                    self.visited.insert(state, sleep);
+                }
+            },
+            None => self.uncomparable += 1,
+        }
+        let cands = ctl.candidates();
+        let live = ctl.live();
+        // Daemon threads alone going on while the program's threads sleep: as in the stateless
+        // search, followed for `starvation_limit` steps, then abandoned (not exhaustive).
+        let program_stuck = sleep != 0 && {
+            let exec = ctl.exec();
+            let mut program_live: TSet = 0;
+            for (t, th) in exec.threads.iter().enumerate() {
+                if th.started && !th.finished && !th.daemon {
+                    program_live |= bit(t);
+                }
+            }
+            program_live != 0
+                && program_live & sleep != 0
+                && program_live & !(sleep | (live & !cands)) == 0
+        };
+        if program_stuck {
+            self.starved_steps += 1;
+            if self.starved_steps > self.starvation_limit {
+                self.starved += 1;
+                return self.finish(ctl);
+            }
+        } else {
+            self.starved_steps = 0;
+        }
+        let prev = ctl.prev();
+        let yielded = ctl.prev_yielded();
+        let n = ctl.exec().threads.len();
+        let start = prev.map(|p| if yielded { p + 1 } else { p }).unwrap_or(0);
+        let mut prev_enabled = match prev {
+            Some(p) => !yielded && (sleep | cands) & bit(p) != 0,
+            None => false,
+        };
+        let mut blocked: TSet = live & !cands;
+        let todo = persistent(&ctl.exec(), cands) & !sleep;
+        for k in 0..n {
+            let t = (start + k) % n;
+            if todo & bit(t) == 0 {
+                continue;
+            }
+            let preemption = prev.is_some_and(|p| p != t) && prev_enabled;
+            match ctl.try_run(t, preemption) {
+                Attempt::Ran => {
+                    let hash = ctl.choices().last().map(|c| c.hash).unwrap_or(0);
+                    self.nodes.push(Node {
+                        chosen: t as u8,
+                        todo,
+                        done: bit(t),
+                        sleep,
+                        blocked,
+                        prev_enabled,
+                        hash,
+                    });
+                    return Decision::Ran;
+                }
+                Attempt::Blocked => blocked |= bit(t),
+            }
+            if Some(t) == prev && !yielded {
+                prev_enabled = false;
+            }
+        }
+        if live & sleep != 0 {
+            // Every thread that could run sleeps: what follows was explored from elsewhere.
+            self.sleep_blocked += 1;
+            self.finish(ctl)
+        } else {
+            Decision::NoneRunnable
+        }
+    }
+
+    fn end_execution(&mut self, _: &super::exec::Exec, _: &[Choice], _: &End) {}
+
+    fn complete(&self) -> bool {
+        self.finished && self.starved == 0
+    }
+
+    fn stats(&self) -> String {
+        format!(
+            "{} states, {} executions abandoned at a visited state, {} states explored again \
+             with a smaller sleep set, {} abandoned as sleep-set blocked, {} states not \
+             comparable",
+            self.visited.len(),
+            self.revisits,
+            self.reexplored,
+            self.sleep_blocked,
+            self.uncomparable
+        )
+    }
+
+    fn limited_by(&self) -> Option<String> {
+        (self.starved > 0).then(|| {
+            format!(
+                "{} executions were abandoned after daemon threads ran {} steps while every \
+                 thread the program waits for was asleep or blocked (Budget::steps_after_end)",
+                self.starved, self.starvation_limit
+            )
+        })
+    }
+}
