@@ -361,3 +361,49 @@ fn every_model_gets_its_expected_verdict_with_state_caching() {
         }
     }
 }
+
+/// Property: a program that behaves differently when re-run (here: it counts its executions in
+/// a static) is reported as not deterministic by every search that replays prefixes
+/// (stateless, stateful, bounded), instead of being explored wrongly.
+#[test]
+fn a_program_that_changes_between_runs_is_refused() {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use threadcheck::engine::{EngineError, Strategy};
+    for (strategy, state_caching) in [
+        (Strategy::Exhaustive, false),
+        (Strategy::Exhaustive, true),
+        (
+            Strategy::Bounded {
+                max_preemptions: None,
+            },
+            false,
+        ),
+    ] {
+        static RUNS: AtomicUsize = AtomicUsize::new(0);
+        RUNS.store(0, Ordering::SeqCst);
+        let config = Config {
+            strategy: strategy.clone(),
+            reductions: reductions(state_caching),
+            ..Config::default()
+        };
+        let result = check(&config, || {
+            // From the second run on, main first touches an object it did not touch before.
+            if RUNS.fetch_add(1, Ordering::SeqCst) > 0 {
+                Var::<u32, Native>::named("late", 0).set(2);
+            }
+            let v = Arc::new(Var::<u32, Native>::named("v", 0));
+            let w = {
+                let v = v.clone();
+                JoinHandle::<(), Native>::spawn(move || v.set(1))
+            };
+            v.set(2);
+            w.join().unwrap();
+        });
+        match result {
+            Err(EngineError::ReplayDiverged(why)) => {
+                assert!(why.contains("not deterministic"), "{strategy:?}: {why}")
+            }
+            other => panic!("{strategy:?} (caching {state_caching}): {other:?}"),
+        }
+    }
+}

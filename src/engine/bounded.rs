@@ -198,17 +198,11 @@ impl Strategy for Bounded {
         let plan = self.plan.as_ref().expect("a plan");
         if i < plan.prefix.len() {
             let s = plan.prefix[i];
-            if ctl.try_run(s.thread as usize, s.preemption) == Attempt::Blocked
-                || ctl.choices().last().map(|c| c.hash) != Some(s.hash)
-            {
-                return Decision::Diverged(format!(
-                    "the program is not deterministic: re-running it with the same schedule, \
-                     step {i} did something else (does it depend on time, randomness, \
-                     HashMap order, or state kept between executions?)"
-                ));
+            let replayed = ctl.replay(s.thread as usize, s.preemption, s.hash);
+            if let Decision::Ran = replayed {
+                self.steps.push(s);
             }
-            self.steps.push(s);
-            return Decision::Ran;
+            return replayed;
         }
         if let Some((pos, q, preemption)) = plan.branch {
             if i == pos {

@@ -428,16 +428,7 @@ impl Strategy for Dpor {
             let preemption = ctl.prev().is_some_and(|p| p != t) && node.prev_enabled;
             let hash = node.hash;
             ctl.mark_blocked(node.blocked);
-            if ctl.try_run(t, preemption) == Attempt::Blocked
-                || ctl.choices().last().map(|c| c.hash) != Some(hash)
-            {
-                return Decision::Diverged(format!(
-                    "the program is not deterministic: re-running it with the same schedule, \
-                     step {i} did something else (does it depend on time, randomness, \
-                     HashMap order, or state kept between executions?)"
-                ));
-            }
-            return Decision::Ran;
+            return ctl.replay(t, preemption, hash);
         }
         if i + 1 == self.replay_len {
             // The new branch: try the chosen thread, or another one left to explore here.
@@ -474,40 +465,16 @@ impl Strategy for Dpor {
             0
         } else {
             let parent = &self.nodes[i - 1];
-            let exec = ctl.exec();
-            let ev = exec.events[i - 1];
             let inherited =
                 (parent.sleep | (parent.done & !bit(parent.chosen as usize))) & !parent.blocked;
-            let mut sleep = 0;
-            for q in members(inherited) {
-                let Some(op) = exec.threads[q].pending else {
-                    continue;
-                };
-                let dep =
-                    ev.obj != NO_OBJ && ev.obj == op.obj && !Class::independent(ev.class, op.class);
-                if !dep {
-                    sleep |= bit(q);
-                }
-            }
-            sleep
+            ctl.still_asleep(inherited)
         };
         let cands = ctl.candidates();
         let live = ctl.live();
         // Only daemon threads can go on while the program's own threads sleep (or wait): a
         // daemon loop that never touches what wakes them would run forever. Follow it as far as
         // the program's end would be followed, then abandon the execution and say so.
-        let program_stuck = sleep != 0 && {
-            let exec = ctl.exec();
-            let mut program_live: TSet = 0;
-            for (t, th) in exec.threads.iter().enumerate() {
-                if th.started && !th.finished && !th.daemon {
-                    program_live |= bit(t);
-                }
-            }
-            program_live != 0
-                && program_live & sleep != 0
-                && program_live & !(sleep | (live & !cands)) == 0
-        };
+        let program_stuck = ctl.program_starved(sleep, cands, live);
         if program_stuck {
             self.starved_steps += 1;
             if self.starved_steps > self.starvation_limit {

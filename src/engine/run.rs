@@ -538,6 +538,65 @@ impl Ctl<'_> {
         }
     }
 
+    /// Runs the step a previous execution ran here (thread `t`, whose operation had checksum
+    /// `hash`), as a strategy's replayed prefix does; a program that does something else is
+    /// not deterministic, and the run says so.
+    pub(crate) fn replay(&mut self, t: usize, preemption: bool, hash: u32) -> Decision {
+        let i = self.step();
+        if self.try_run(t, preemption) == Attempt::Blocked
+            || self.choices().last().map(|c| c.hash) != Some(hash)
+        {
+            return Decision::Diverged(format!(
+                "the program is not deterministic: re-running it with the same schedule, step \
+                 {i} did something else (does it depend on time, randomness, HashMap order, or \
+                 state kept between executions?)"
+            ));
+        }
+        Decision::Ran
+    }
+
+    /// Of the threads `asleep` before the last step, those still asleep after it: the ones
+    /// whose pending operation is independent of that step's (sleep sets).
+    pub(crate) fn still_asleep(&self, asleep: TSet) -> TSet {
+        let exec = self.exec();
+        let Some(ev) = exec.events.last() else {
+            return asleep;
+        };
+        let mut sleep = 0;
+        for q in super::exec::members(asleep) {
+            let Some(op) = exec.threads[q].pending else {
+                continue;
+            };
+            let dep = ev.obj != NO_OBJ
+                && ev.obj == op.obj
+                && !super::exec::Class::independent(ev.class, op.class);
+            if !dep {
+                sleep |= bit(q);
+            }
+        }
+        sleep
+    }
+
+    /// Only daemon threads can go on while every live thread the program waits for sleeps
+    /// (some does) or is blocked: a daemon loop that never touches what wakes them would run
+    /// forever. The exhaustive searches follow it `Budget::steps_after_end` steps, then
+    /// abandon the execution and say so.
+    pub(crate) fn program_starved(&self, sleep: TSet, cands: TSet, live: TSet) -> bool {
+        if sleep == 0 {
+            return false;
+        }
+        let exec = self.exec();
+        let mut program_live: TSet = 0;
+        for (t, th) in exec.threads.iter().enumerate() {
+            if th.started && !th.finished && !th.daemon {
+                program_live |= bit(t);
+            }
+        }
+        program_live != 0
+            && program_live & sleep != 0
+            && program_live & !(sleep | (live & !cands)) == 0
+    }
+
     /// Attempts thread `t`'s pending operation; `preemption` marks the step in the trace.
     pub(crate) fn try_run(&mut self, t: usize, preemption: bool) -> Attempt {
         let hash = {

@@ -14,7 +14,7 @@
 //! comparable and nothing is cached. `docs/engine.md` ("State caching") argues why this finds
 //! every deadlock and every failing step, and why the state graph has no cycle.
 
-use super::exec::{bit, members, Class, Exec, OpKind, TSet, NO_OBJ};
+use super::exec::{bit, members, Exec, OpKind, TSet, NO_OBJ};
 use super::run::{Attempt, Choice, Ctl, Decision, End, Strategy};
 use std::collections::hash_map::DefaultHasher;
 use std::collections::HashMap;
@@ -172,16 +172,7 @@ impl Strategy for Stateful {
             let preemption = ctl.prev().is_some_and(|p| p != t) && node.prev_enabled;
             let hash = node.hash;
             ctl.mark_blocked(node.blocked);
-            if ctl.try_run(t, preemption) == Attempt::Blocked
-                || ctl.choices().last().map(|c| c.hash) != Some(hash)
-            {
-                return Decision::Diverged(format!(
-                    "the program is not deterministic: re-running it with the same schedule, \
-                     step {i} did something else (does it depend on time, randomness, \
-                     HashMap order, or state kept between executions?)"
-                ));
-            }
-            return Decision::Ran;
+            return ctl.replay(t, preemption, hash);
         }
         if i + 1 == self.replay_len {
             // The new branch: the chosen thread, or another one left to explore here.
@@ -208,22 +199,9 @@ impl Strategy for Stateful {
             0
         } else {
             let parent = &self.nodes[i - 1];
-            let exec = ctl.exec();
-            let ev = exec.events[i - 1];
             let inherited =
                 (parent.sleep | (parent.done & !bit(parent.chosen as usize))) & !parent.blocked;
-            let mut sleep = 0;
-            for q in members(inherited) {
-                let Some(op) = exec.threads[q].pending else {
-                    continue;
-                };
-                let dep =
-                    ev.obj != NO_OBJ && ev.obj == op.obj && !Class::independent(ev.class, op.class);
-                if !dep {
-                    sleep |= bit(q);
-                }
-            }
-            sleep
+            ctl.still_asleep(inherited)
         };
         let state = ctl.exec().state();
         match state {
@@ -246,18 +224,7 @@ impl Strategy for Stateful {
         let live = ctl.live();
         // Daemon threads alone going on while the program's threads sleep: as in the stateless
         // search, followed for `starvation_limit` steps, then abandoned (not exhaustive).
-        let program_stuck = sleep != 0 && {
-            let exec = ctl.exec();
-            let mut program_live: TSet = 0;
-            for (t, th) in exec.threads.iter().enumerate() {
-                if th.started && !th.finished && !th.daemon {
-                    program_live |= bit(t);
-                }
-            }
-            program_live != 0
-                && program_live & sleep != 0
-                && program_live & !(sleep | (live & !cands)) == 0
-        };
+        let program_stuck = ctl.program_starved(sleep, cands, live);
         if program_stuck {
             self.starved_steps += 1;
             if self.starved_steps > self.starvation_limit {
