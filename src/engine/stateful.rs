@@ -6,12 +6,13 @@
 //! Invariants: `nodes[i]` describes the state before step `i` of the current execution: the
 //! thread that ran, the threads to explore there (`todo`: those that could run and were not
 //! asleep), those explored, the sleep set on entry and the threads found blocked. A state is
-//! looked up in `visited` when the search first reaches it on a path; it is abandoned there if it
-//! was explored before with a sleep set no larger than the current one (everything the current
-//! path needs from it was explored then), else explored again, and the stored sleep set becomes
-//! the intersection. A state is a 128-bit fingerprint of every thread's history and every
-//! object's state (`Exec::state`); while an object without a fingerprint exists, states are not
-//! comparable and nothing is cached. `docs/engine.md` ("State caching") argues why this finds
+//! looked up in `visited` when the search first reaches it on a path, with the threads asleep at
+//! every earlier visit; it is abandoned there if all of those are asleep now too (everything the
+//! current path needs from it was explored then), else the steps of those that are awake now
+//! are explored (the others were explored at an earlier visit), and the stored set becomes the
+//! intersection (Godefroid's algorithm). A state is a 128-bit fingerprint of every thread's
+//! history and every object's value (`Exec::state`). `docs/engine.md` ("State caching") argues
+//! why this finds
 //! every deadlock and every failing step, and why the state graph has no cycle.
 
 use super::exec::{bit, members, Exec, OpKind, TSet, NO_OBJ};
@@ -45,7 +46,8 @@ pub(crate) struct Stateful {
     visited: HashMap<u128, TSet, BuildHasherDefault<DefaultHasher>>,
     /// Executions abandoned at a state explored before.
     revisits: u64,
-    /// States explored again because the current sleep set was smaller.
+    /// States explored again because the current sleep set was smaller (only the steps asleep
+    /// at every earlier visit).
     reexplored: u64,
     /// Executions abandoned because every enabled thread was asleep.
     sleep_blocked: u64,
@@ -203,15 +205,19 @@ impl Strategy for Stateful {
                 (parent.sleep | (parent.done & !bit(parent.chosen as usize))) & !parent.blocked;
             ctl.still_asleep(inherited)
         };
+        // The threads not yet explored from this state: all of them, or on a revisit those that
+        // were asleep at every earlier visit (the others' steps were explored then).
+        let mut unexplored: TSet = !0;
         let state = ctl.exec().state();
         match state {
             Some(state) => match self.visited.get_mut(&state) {
-                Some(explored) if *explored & !sleep == 0 => {
+                Some(asleep) if *asleep & !sleep == 0 => {
                     self.revisits += 1;
                     return self.finish(ctl);
                 }
-                Some(explored) => {
-                    *explored &= sleep;
+                Some(asleep) => {
+                    unexplored = *asleep;
+                    *asleep &= sleep;
                     self.reexplored += 1;
                 }
                 None => {
@@ -243,7 +249,7 @@ impl Strategy for Stateful {
             None => false,
         };
         let mut blocked: TSet = live & !cands;
-        let todo = persistent(&ctl.exec(), cands) & !sleep;
+        let todo = persistent(&ctl.exec(), cands) & !sleep & unexplored;
         for k in 0..n {
             let t = (start + k) % n;
             if todo & bit(t) == 0 {
@@ -270,7 +276,11 @@ impl Strategy for Stateful {
                 prev_enabled = false;
             }
         }
-        if live & sleep != 0 {
+        if unexplored != !0 {
+            // A revisit whose remaining threads cannot run: the state was explored before (a
+            // deadlock here would have been reported then).
+            self.finish(ctl)
+        } else if live & sleep != 0 {
             // Every thread that could run sleeps: what follows was explored from elsewhere.
             self.sleep_blocked += 1;
             self.finish(ctl)
