@@ -119,12 +119,13 @@ impl<T: Send, D: Discipline<T>, R: Runtime> GenericQueue<T, D, R> {
         self
     }
 
-    /// The same queue, with its state fingerprinted (the items, the count of unfinished tasks,
-    /// the shut-down flag): lets the native engine's state caching
-    /// (`Reductions::state_caching`, CLI `--state-caching`) compare this queue by value; without
-    /// it, it is named by the history of the threads that changed it (sound, less sharing). Needs a hashable store: [`Fifo`](super::Fifo),
-    /// [`Lifo`](super::Lifo) and [`Priority`](super::Priority) are when the items are `Hash`,
-    /// and that `Hash` must cover everything in an item that can influence the program.
+    /// The same queue, with its state fingerprinted (the items, the count of unfinished tasks, the
+    /// shut-down flag): lets the native engine's state caching (`Reductions::state_caching`, CLI
+    /// `--state-caching`) compare this queue by value; without it, it is named by the history of
+    /// the threads that changed it (sound, less sharing). Needs a hashable store:
+    /// [`Fifo`](super::Fifo), [`Lifo`](super::Lifo) and [`Priority`](super::Priority) are when the
+    /// items are `Hash`, and that `Hash` must cover everything in an item that can influence the
+    /// program.
     ///
     /// ```
     /// let q = threadcheck::Queue::new(0).fingerprinted();

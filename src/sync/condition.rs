@@ -142,10 +142,10 @@ impl<T: Send, R: Runtime> Condition<T, R> {
     }
 
     /// The same condition, with its data fingerprinted: lets the native engine's state caching
-    /// (`Reductions::state_caching`, CLI `--state-caching`) compare this condition's data by
-    /// value; without it, the data is named by the history of the threads that changed it
-    /// (sound, less sharing; zero-sized data needs no fingerprint). `T`'s `Hash` must cover everything in the data
-    /// that can influence the program. The waiter list is always fingerprinted.
+    /// (`Reductions::state_caching`, CLI `--state-caching`) compare this condition's data by value;
+    /// without it, the data is named by the history of the threads that changed it (sound, less
+    /// sharing; zero-sized data needs no fingerprint). `T`'s `Hash` must cover everything in the
+    /// data that can influence the program. The waiter list is always fingerprinted.
     ///
     /// ```
     /// let cond = threadcheck::Condition::new(0).fingerprinted();

@@ -78,10 +78,10 @@ impl<T: Send, R: Runtime> Lock<T, R> {
 
     /// The same lock, with its data fingerprinted: lets the native engine's state caching
     /// (`Reductions::state_caching`, CLI `--state-caching`) compare this lock's data by value;
-    /// without it, the data is named by the history of the threads that changed it, so the
-    /// states that different orders of changes reach are told apart (sound, less sharing). `T`'s `Hash` must cover everything in the
-    /// data that can influence the program. A lock whose data is zero-sized (`Lock<()>`) needs
-    /// no opt-in: it is fingerprinted already.
+    /// without it, the data is named by the history of the threads that changed it, so the states
+    /// that different orders of changes reach are told apart (sound, less sharing). `T`'s `Hash`
+    /// must cover everything in the data that can influence the program. A lock whose data is
+    /// zero-sized (`Lock<()>`) needs no opt-in: it is fingerprinted already.
     ///
     /// ```
     /// let lock = threadcheck::Lock::new(0).fingerprinted();

@@ -102,8 +102,8 @@ impl<T: Send + Clone + fmt::Debug, R: Runtime> Var<T, R> {
 impl<T: Send, R: Runtime> Var<T, R> {
     /// The same variable, with its value fingerprinted: lets the native engine's state caching
     /// (`Reductions::state_caching`, CLI `--state-caching`) compare this variable's value; without
-    /// it, the value is named by the history of the threads that set it (sound, less sharing). `T`'s `Hash` must cover
-    /// everything in the value that can influence the program.
+    /// it, the value is named by the history of the threads that set it (sound, less sharing).
+    /// `T`'s `Hash` must cover everything in the value that can influence the program.
     ///
     /// ```
     /// use threadcheck::rt::Std;
