@@ -164,13 +164,28 @@ pub(crate) struct Th {
     pub spawn_event: u32,
     /// The thread to start, while a spawn is pending.
     pub spawn: Option<(ThreadSpec, Body)>,
-    /// State caching: what fixes the thread's local state (its creation, then what each of its
-    /// steps did and learnt), and its share of [`Exec::state_sum`].
-    pub history: u128,
-    contribution: u128,
+}
+
+/// State caching: what fixes a thread's local state (its creation, then what each of its steps
+/// did and learnt), and its share of [`Exec::state_sum`]. Kept apart from [`Th`] so that the
+/// searches that do not compare states do not carry it.
+#[derive(Clone, Copy, Default)]
+struct ThreadState {
+    history: u128,
+    share: u128,
     /// Objects the thread created so far (an object is named by its creator's history and
     /// this count).
     made: u32,
+}
+
+/// State caching: an object's name (its creator's history when it was created), a value that
+/// fixes its state (see [`Exec::set_object_state`] and [`Exec::derive_object_state`]), and its
+/// share of [`Exec::state_sum`].
+#[derive(Clone, Copy, Default)]
+struct ObjectState {
+    ident: u128,
+    value: u128,
+    share: u128,
 }
 
 impl Th {
@@ -191,9 +206,6 @@ impl Th {
             last_event: NO_EVENT,
             spawn_event: NO_EVENT,
             spawn: None,
-            history: 0,
-            contribution: 0,
-            made: 0,
         }
     }
 }
@@ -227,12 +239,6 @@ pub(crate) struct Obj {
     accesses: Vec<AccessRec>,
     /// Every event on the object, in order (when clocks are tracked).
     pub events: Vec<u32>,
-    /// State caching: the object's name (its creator's history when it was created), a value
-    /// that fixes its state (see [`Exec::set_object_state`] and [`Exec::derive_object_state`]),
-    /// and its share of [`Exec::state_sum`].
-    ident: u128,
-    pub value: u128,
-    contribution: u128,
 }
 
 /// One executed visible operation.
@@ -341,6 +347,9 @@ pub(crate) struct Exec {
     /// every thread's and object's share, so that the state can be compared in O(1).
     pub stateful: bool,
     state_sum: u128,
+    /// Indexed like `threads` and `objects`, filled only when `stateful`.
+    thread_states: Vec<ThreadState>,
+    object_states: Vec<ObjectState>,
     /// What the step being committed let its thread learn, set by the primitive just before
     /// [`Exec::commit`]: nothing beyond what its history fixes (`None`), or a value that fixes
     /// it (the result, or the state the operation saw).
@@ -494,6 +503,8 @@ impl Exec {
             threads_obj: None,
             stateful: false,
             state_sum: 0,
+            thread_states: Vec::new(),
+            object_states: Vec::new(),
             observed: None,
         }
     }
@@ -535,6 +546,8 @@ impl Exec {
         self.preempting = false;
         self.threads_obj = None;
         self.state_sum = 0;
+        self.thread_states.clear();
+        self.object_states.clear();
         self.observed = None;
         let main = self.new_thread(self.main_name.clone(), false, &[0]);
         self.threads.push(main);
@@ -547,24 +560,25 @@ impl Exec {
     pub(crate) fn register(&mut self, meta: &ObjectMeta) -> u32 {
         let id = self.objects.len() as u32;
         let (accesses, events) = self.spare_objects.pop().unwrap_or_default();
-        let ident = match self.threads.get_mut(self.current) {
-            Some(creator) if self.stateful => {
-                creator.made += 1;
-                mix(mix(creator.history, creator.made as u128), TAG_OBJECT)
-            }
-            _ => mix(TAG_OBJECT, id as u128),
-        };
         self.objects.push(Obj {
             meta: meta.clone(),
             version: 0,
             owner: None,
             accesses,
             events,
-            ident,
-            value: 0,
-            contribution: 0,
         });
         if self.stateful {
+            let ident = match self.thread_states.get_mut(self.current) {
+                Some(creator) => {
+                    creator.made += 1;
+                    mix(mix(creator.history, creator.made as u128), TAG_OBJECT)
+                }
+                None => mix(TAG_OBJECT, id as u128),
+            };
+            self.object_states.push(ObjectState {
+                ident,
+                ..ObjectState::default()
+            });
             // Its initial state is what its creator made, which the creator's history fixes.
             self.set_object_value(id, mix(TAG_OBJECT, ident));
         }
@@ -573,18 +587,19 @@ impl Exec {
 
     /// The thread's history is now `history` (state caching).
     fn set_history(&mut self, t: usize, history: u128) {
-        let th = &mut self.threads[t];
+        if self.thread_states.len() <= t {
+            self.thread_states.resize(t + 1, ThreadState::default());
+        }
+        let th = &mut self.thread_states[t];
         th.history = history;
         let share = mix(mix(TAG_THREAD, t as u128), history);
-        self.state_sum = self
-            .state_sum
-            .wrapping_sub(th.contribution)
-            .wrapping_add(share);
-        th.contribution = share;
+        self.state_sum = self.state_sum.wrapping_sub(th.share).wrapping_add(share);
+        th.share = share;
     }
 
     /// Object `obj`'s state now has fingerprint `fingerprint` (from the primitive's own
     /// function: equal states, equal fingerprints, whatever led to them).
+    #[inline]
     pub(crate) fn set_object_state(&mut self, obj: u32, fingerprint: u64) {
         if self.stateful {
             self.set_object_value(obj, TAG_FINGERPRINT << 64 | fingerprint as u128);
@@ -595,10 +610,11 @@ impl Exec {
     /// state is fixed by the old one and by what the thread did, which the thread's history
     /// (after the step) fixes. Sound for any object; states reached by different orders of
     /// such changes differ.
+    #[inline]
     pub(crate) fn derive_object_state(&mut self, obj: u32) {
         if self.stateful {
-            let history = self.threads[self.current].history;
-            let value = mix(self.objects[obj as usize].value, history);
+            let history = self.thread_states[self.current].history;
+            let value = mix(self.object_states[obj as usize].value, history);
             self.set_object_value(obj, value);
         }
     }
@@ -606,10 +622,11 @@ impl Exec {
     /// The lock `obj` is held by the current thread. Its value stays what the thread saw
     /// (a commuting section's thread learns nothing, so its history alone would not fix the
     /// data it leaves); the share says who holds it.
+    #[inline]
     pub(crate) fn set_lock_held(&mut self, obj: u32) {
         if self.stateful {
             let held = mix(TAG_HELD, self.current as u128);
-            let value = self.objects[obj as usize].value;
+            let value = self.object_states[obj as usize].value;
             self.set_object_share(obj, value, mix(value, held));
         }
     }
@@ -619,21 +636,21 @@ impl Exec {
     }
 
     fn set_object_share(&mut self, obj: u32, value: u128, state: u128) {
-        let o = &mut self.objects[obj as usize];
+        let o = &mut self.object_states[obj as usize];
         o.value = value;
         let share = mix(o.ident, state);
-        self.state_sum = self
-            .state_sum
-            .wrapping_sub(o.contribution)
-            .wrapping_add(share);
-        o.contribution = share;
+        self.state_sum = self.state_sum.wrapping_sub(o.share).wrapping_add(share);
+        o.share = share;
     }
 
     /// The current thread's local state now includes `value` (something it computed from what
     /// the engine does not see, such as a name from a counter).
     pub(crate) fn learn(&mut self, value: u64) {
         let t = self.current;
-        let history = mix(self.threads[t].history, mix(TAG_LEARNT, value as u128));
+        let history = mix(
+            self.thread_states[t].history,
+            mix(TAG_LEARNT, value as u128),
+        );
         self.set_history(t, history);
     }
 
@@ -642,7 +659,7 @@ impl Exec {
     pub(crate) fn seen(&self, obj: u32, fingerprint: Option<u64>) -> u128 {
         match fingerprint {
             Some(fp) => TAG_FINGERPRINT << 64 | fp as u128,
-            None => self.objects[obj as usize].value,
+            None => self.object_states[obj as usize].value,
         }
     }
 
@@ -824,11 +841,11 @@ impl Exec {
             let obj = if op.obj == NO_OBJ {
                 0
             } else {
-                self.objects[op.obj as usize].ident
+                self.object_states[op.obj as usize].ident
             };
             let action = (action_hash(op.action) as u128) << 64 | TAG_STEP;
             let step = mix(mix(action, obj), learnt);
-            let history = mix(self.threads[t].history, step);
+            let history = mix(self.thread_states[t].history, step);
             self.set_history(t, history);
         }
         let preemption = self.preempting;
@@ -1020,9 +1037,9 @@ impl Exec {
             th.clock.resize(id + 1, 0);
         }
         th.spawn_event = self.threads[self.current].last_event;
-        let parent = self.threads[self.current].history;
         self.threads.push(th);
         if self.stateful {
+            let parent = self.thread_states[self.current].history;
             self.set_history(id, mix(mix(TAG_SPAWNED, parent), id as u128));
         }
         self.new_threads.push((id, body));

@@ -241,15 +241,17 @@ impl<S: Send> Monitor<S> for NativeMonitor<S> {
             let seen = fingerprint.map(|fp| fp(state));
             match f(state) {
                 Some(v) => {
+                    if !stateful {
+                        with_exec(|e| e.commit(&desc, op.access != Access::Read));
+                        return Some(v);
+                    }
                     let after = fingerprint.map(|fp| fp(state));
                     with_exec(|e| {
-                        if stateful {
-                            e.observed = match small_value(&v) {
-                                Some(value) => Some(value as u128),
-                                None if std::mem::size_of::<T>() == 0 => None,
-                                None => Some(e.seen(desc.obj, seen)),
-                            };
-                        }
+                        e.observed = match small_value(&v) {
+                            Some(value) => Some(value as u128),
+                            None if std::mem::size_of::<T>() == 0 => None,
+                            None => Some(e.seen(desc.obj, seen)),
+                        };
                         e.commit(&desc, op.access != Access::Read);
                         match after {
                             Some(fp) => e.set_object_state(desc.obj, fp),
@@ -347,7 +349,9 @@ impl<T> NativeMutex<T> {
         with_exec(|e| {
             e.objects[obj as usize].owner = None;
             e.commit(&desc, true);
-            self.set_released(e, obj);
+            if e.stateful {
+                self.set_released(e, obj);
+            }
         });
     }
 }
@@ -372,7 +376,9 @@ impl<T> Drop for SectionEnd<'_, T> {
             debug_assert_eq!(s.obj, self.obj);
             if s.clean {
                 e.objects[self.obj as usize].owner = None;
-                self.mutex.set_released(e, self.obj);
+                if e.stateful {
+                    self.mutex.set_released(e, self.obj);
+                }
             }
             s.clean
         });
@@ -420,15 +426,19 @@ impl<T: Send> RuntimeMutex<T> for NativeMutex<T> {
                 let o = &mut e.objects[obj as usize];
                 if o.owner.is_none() {
                     o.owner = Some(e.current);
-                    // The holder reads the data: it learns its state.
-                    e.observed = self.data_seen(e, obj);
+                    if e.stateful {
+                        // The holder reads the data: it learns its state.
+                        e.observed = self.data_seen(e, obj);
+                    }
                     e.commit(&desc, true);
                     e.set_lock_held(obj);
                     Some(true)
                 } else if blocking {
                     None
                 } else {
-                    e.observed = Some(1);
+                    if e.stateful {
+                        e.observed = Some(1);
+                    }
                     e.commit(&desc, false);
                     Some(false)
                 }
@@ -489,11 +499,9 @@ impl<T: Send> RuntimeMutex<T> for NativeMutex<T> {
                     e.objects[obj as usize].owner = Some(t);
                     // The section's closure reads the data, unless it is a commuting one (no
                     // captures, unit result: it passes nothing to its thread).
-                    e.observed = if commuting {
-                        None
-                    } else {
-                        self.data_seen(e, obj)
-                    };
+                    if e.stateful && !commuting {
+                        e.observed = self.data_seen(e, obj);
+                    }
                     let event = e.commit(&desc, true);
                     e.set_lock_held(obj);
                     e.threads[t].sections.push(OpenSection {
