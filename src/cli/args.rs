@@ -181,7 +181,8 @@ Examples:
 /// Which of the native engine's reductions to apply.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub(crate) enum ReductionsChoice {
-    /// Every reduction (atomic and commuting lock sections, commuting operations, caching).
+    /// Every reduction of the default search (atomic and commuting lock sections, commuting
+    /// operations); state caching is a search of its own, `--state-caching`.
     All,
     /// No lock-section reductions (1 and 2); commuting operations stay: one execution per
     /// order of the critical sections.
@@ -424,8 +425,10 @@ pub(crate) struct CheckArgs {
     /// Compare states and explore each one once (native exhaustive search, one thread): a
     /// depth-first search with sleep sets and a table of visited states instead of Optimal
     /// DPOR. It pays off when many orders of dependent steps reach the same state (workers
-    /// taking turns on a semaphore); it costs more where threads mostly do independent steps.
-    /// The number of distinct states is printed with the verdict.
+    /// taking turns on a semaphore); it costs more where threads mostly do independent steps,
+    /// and a spin loop (`while not flag: sleep()`) makes it endless (every iteration is a new
+    /// state): give it a --time budget there, or use the default search. The number of
+    /// distinct states is printed with the verdict.
     #[arg(long, help_heading = "Search")]
     pub state_caching: bool,
 
