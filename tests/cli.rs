@@ -740,6 +740,7 @@ fn state_caching_counts_states_and_is_refused_elsewhere() {
     assert_eq!(report["exhaustive"], true);
     let notes = report["notes"].to_string();
     assert!(notes.contains("distinct states explored"), "{notes}");
+    assert!(report["states"].as_u64().is_some_and(|n| n > 0), "{report}");
     let o = threadcheck(&["check", "producer-consumer", "--state-caching"]);
     assert_eq!(code(&o), 1, "{}{}", stdout(&o), stderr(&o));
     for args in [

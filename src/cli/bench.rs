@@ -287,11 +287,14 @@ fn table(rows: &[Row<'_>]) -> String {
         };
         match &row.result {
             Ok(outcome) => {
-                let note = outcome
-                    .limited_by
-                    .clone()
-                    .unwrap_or_default()
-                    .replace('|', "/");
+                let mut note = outcome.limited_by.clone().unwrap_or_default();
+                if let Some(states) = outcome.states {
+                    if !note.is_empty() {
+                        note.push_str("; ");
+                    }
+                    note.push_str(&format!("{} states", thousands(states)));
+                }
+                let note = note.replace('|', "/");
                 out.push_str(&format!(
                     "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |\n",
                     c.model,
@@ -344,6 +347,7 @@ fn row_json(row: &Row<'_>) -> serde_json::Value {
             value["executions"] = outcome.executions.into();
             value["elapsed_ms"] = (outcome.elapsed.as_millis() as u64).into();
             value["limited_by"] = outcome.limited_by.clone().into();
+            value["states"] = outcome.states.into();
         }
         Err(why) => {
             value["verdict"] = "cannot run".into();

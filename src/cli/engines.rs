@@ -132,6 +132,8 @@ pub(crate) struct Outcome {
     pub failure: Option<FailureInfo>,
     /// Extra facts worth a line (minimisation, engine caveats).
     pub notes: Vec<String>,
+    /// The distinct states a search with state caching explored.
+    pub states: Option<u64>,
 }
 
 /// A check that cannot run as asked (exit code 2).
@@ -259,6 +261,7 @@ fn run_native(plan: &Plan, executions: &Arc<AtomicU64>) -> Result<Outcome, Usage
         limited_by: report.limited_by.clone(),
         failure: report.failure.as_ref().map(native_failure),
         notes: Vec::new(),
+        states: report.states,
     };
     if let Some(states) = report.states {
         outcome.notes.push(format!(
@@ -359,6 +362,7 @@ pub(crate) fn replay_native(
             .or_else(|| Some("one replayed schedule".to_string())),
         failure: report.failure.as_ref().map(native_failure),
         notes: Vec::new(),
+        states: None,
     })
 }
 
@@ -446,6 +450,7 @@ fn run_loom(plan: &Plan, executions: &Arc<AtomicU64>) -> Result<Outcome, UsageEr
             .map(|b| format!("preemption bound: at most {b} preemption(s) per execution")),
         failure: None,
         notes: Vec::new(),
+        states: None,
     };
     match result {
         Ok(()) => {
@@ -633,6 +638,7 @@ fn run_shuttle(plan: &Plan, executions: &Arc<AtomicU64>) -> Result<Outcome, Usag
         limited_by: None,
         failure: None,
         notes: Vec::new(),
+        states: None,
     };
     let by_count = budget.max_executions.is_some_and(|max| ran >= max);
     let by_time = budget.max_time.is_some_and(|max| elapsed >= max);
@@ -692,6 +698,7 @@ pub(crate) fn replay_shuttle(
         limited_by: Some("one replayed schedule".to_string()),
         failure: None,
         notes: Vec::new(),
+        states: None,
     };
     let diverged = diverged.lock().unwrap_or_else(|e| e.into_inner()).take();
     if let Some(why) = diverged {

@@ -782,6 +782,7 @@ fn run_fuzz(args: &FuzzArgs) -> i32 {
         ),
         failure,
         notes,
+        states: None,
     };
     report(
         &plan,

@@ -400,6 +400,8 @@ struct JsonCheck<'a> {
     expected: &'a str,
     exhaustive: bool,
     executions: u64,
+    /// With `--state-caching`: the distinct states explored.
+    states: Option<u64>,
     elapsed_ms: u64,
     limited_by: Option<&'a str>,
     seed: Option<u64>,
@@ -459,6 +461,7 @@ pub(crate) fn check_json(
         expected: verdict_name(plan.model.expected),
         exhaustive: outcome.exhaustive,
         executions: outcome.executions,
+        states: outcome.states,
         elapsed_ms: u64::try_from(outcome.elapsed.as_millis()).unwrap_or(u64::MAX),
         limited_by: outcome.limited_by.as_deref(),
         seed: (plan.strategy.samples() && !replaying).then_some(plan.seed),
