@@ -178,7 +178,8 @@ impl<T: Send + 'static, R: Runtime> JoinHandle<T, R> {
         self.info.name()
     }
 
-    /// The thread's name, shared (no copy).
+    /// The thread's name, shared (no copy); for the models.
+    #[cfg(feature = "cli")]
     pub(crate) fn shared_name(&self) -> Arc<str> {
         self.info.name.clone()
     }
