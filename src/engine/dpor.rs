@@ -19,7 +19,7 @@
 //! counted apart.
 
 use super::exec::{bit, members, Class, Exec, TSet, NO_EVENT, NO_OBJ};
-use super::run::{Attempt, Choice, Ctl, Decision, End, Strategy};
+use super::run::{Attempt, Choice, Ctl, Decision, End, Starvation, Strategy, Turns};
 use crate::rt::Settle;
 
 /// One step of a wake-up tree: a thread, the operation it performs there (for independence
@@ -111,15 +111,8 @@ pub(crate) struct Dpor {
     /// `THREADCHECK_DPOR_DEBUG` is set (read once: a look-up per execution costs as much as
     /// several steps).
     debug: bool,
-    /// Steps only daemon threads may take while every live non-daemon thread sleeps or is
-    /// blocked, before the execution is abandoned ([`Budget::steps_after_end`]).
-    ///
-    /// [`Budget::steps_after_end`]: super::Budget::steps_after_end
-    pub(crate) starvation_limit: u64,
-    /// Consecutive such steps in this execution.
-    starved_steps: u64,
-    /// Executions abandoned that way: the search is then not exhaustive.
-    starved: u64,
+    /// Daemon threads going on alone while the program's threads sleep or wait.
+    pub(crate) starvation: Starvation,
 }
 
 /// Moves the node to its next branch: the first one of its wake-up tree whose thread is not
@@ -156,9 +149,7 @@ impl Dpor {
             scratch: Vec::new(),
             replayed: 0,
             debug: std::env::var_os("THREADCHECK_DPOR_DEBUG").is_some(),
-            starvation_limit: super::Budget::default().steps_after_end,
-            starved_steps: 0,
-            starved: 0,
+            starvation: Starvation::new(),
         }
     }
 
@@ -406,7 +397,7 @@ impl Strategy for Dpor {
             self.replay_len = self.nodes.len();
             return true;
         }
-        self.starved_steps = 0;
+        self.starvation.restart();
         while let Some(node) = self.nodes.last_mut() {
             if take_branch(node) {
                 self.replay_len = self.nodes.len();
@@ -424,11 +415,12 @@ impl Strategy for Dpor {
         if i + 1 < self.replay_len {
             // The recorded prefix.
             let node = &self.nodes[i];
-            let t = node.chosen as usize;
-            let preemption = ctl.prev().is_some_and(|p| p != t) && node.prev_enabled;
-            let hash = node.hash;
-            ctl.mark_blocked(node.blocked);
-            return ctl.replay(t, preemption, hash);
+            return ctl.follow(
+                node.chosen as usize,
+                node.prev_enabled,
+                node.blocked,
+                node.hash,
+            );
         }
         if i + 1 == self.replay_len {
             // The new branch: try the chosen thread, or another one left to explore here.
@@ -436,7 +428,7 @@ impl Strategy for Dpor {
             loop {
                 let node = &self.nodes[i];
                 let t = node.chosen as usize;
-                let preemption = ctl.prev().is_some_and(|p| p != t) && node.prev_enabled;
+                let preemption = ctl.preempts(t, node.prev_enabled);
                 if ctl.try_run(t, preemption) == Attempt::Ran {
                     let hash = ctl.choices().last().map(|c| c.hash).unwrap_or(0);
                     self.nodes[i].hash = hash;
@@ -474,28 +466,15 @@ impl Strategy for Dpor {
         // Only daemon threads can go on while the program's own threads sleep (or wait): a
         // daemon loop that never touches what wakes them would run forever. Follow it as far as
         // the program's end would be followed, then abandon the execution and say so.
-        let program_stuck = ctl.program_starved(sleep, cands, live);
-        if program_stuck {
-            self.starved_steps += 1;
-            if self.starved_steps > self.starvation_limit {
-                self.starved += 1;
-                return Decision::Prune;
-            }
-        } else {
-            self.starved_steps = 0;
+        if self
+            .starvation
+            .abandon(ctl.program_starved(sleep, cands, live))
+        {
+            return Decision::Prune;
         }
-        let prev = ctl.prev();
-        let yielded = ctl.prev_yielded();
-        // Continue the previous thread, else the next one round-robin.
         let n = ctl.exec().threads.len();
-        let start = prev.map(|p| if yielded { p + 1 } else { p }).unwrap_or(0);
-        // The previous thread could continue if it is runnable (a candidate, or asleep): then
-        // running another thread here is a preemption. A blocked attempt below clears it.
-        let mut prev_enabled = match prev {
-            Some(p) => !yielded && (sleep | cands) & bit(p) != 0,
-            None => false,
-        };
-        let mut blocked: TSet = live & !cands;
+        // The previous thread could continue if it is runnable (a candidate, or asleep).
+        let mut turns = Turns::new(ctl, sleep | cands, live & !cands);
         let mut enabled: TSet = sleep;
         {
             let exec = ctl.exec();
@@ -515,30 +494,23 @@ impl Strategy for Dpor {
         while !wut.is_empty() {
             let c = wut.remove(0);
             let t = c.thread as usize;
-            if cands & bit(t) == 0 || blocked & bit(t) != 0 {
+            if cands & bit(t) == 0 || turns.blocked & bit(t) != 0 {
                 continue;
             }
-            let preemption = prev.is_some_and(|p| p != t) && prev_enabled;
-            match ctl.try_run(t, preemption) {
-                Attempt::Ran => {
-                    let hash = ctl.choices().last().map(|c| c.hash).unwrap_or(0);
-                    self.nodes.push(Node {
-                        chosen: t as u8,
-                        wut,
-                        follow: c.children,
-                        done: bit(t),
-                        sleep,
-                        blocked,
-                        enabled: enabled | bit(t),
-                        prev_enabled,
-                        hash,
-                    });
-                    return Decision::Ran;
-                }
-                Attempt::Blocked => blocked |= bit(t),
-            }
-            if Some(t) == prev && !yielded {
-                prev_enabled = false;
+            if turns.attempt(ctl, t) == Attempt::Ran {
+                let hash = ctl.choices().last().map(|c| c.hash).unwrap_or(0);
+                self.nodes.push(Node {
+                    chosen: t as u8,
+                    wut,
+                    follow: c.children,
+                    done: bit(t),
+                    sleep,
+                    blocked: turns.blocked,
+                    enabled: enabled | bit(t),
+                    prev_enabled: turns.prev_enabled,
+                    hash,
+                });
+                return Decision::Ran;
             }
         }
         if following {
@@ -548,46 +520,36 @@ impl Strategy for Dpor {
             self.not_reversible += 1;
             return Decision::Prune;
         }
-        for k in 0..n {
-            let t = (start + k) % n;
+        for t in turns.order(n) {
             if cands & bit(t) == 0 || sleep & bit(t) != 0 {
                 continue;
             }
-            let preemption = prev.is_some_and(|p| p != t) && prev_enabled;
-            match ctl.try_run(t, preemption) {
-                Attempt::Ran => {
-                    let hash = ctl.choices().last().map(|c| c.hash).unwrap_or(0);
-                    // Above a split's depth every other thread that may run is a branch.
-                    let wut = match self.scope {
-                        Scope::Split { .. } => members(cands & !sleep & !blocked & !bit(t))
-                            .map(|q| Wut {
-                                thread: q as u8,
-                                obj: NO_OBJ,
-                                class: Class::Read,
-                                children: Vec::new(),
-                            })
-                            .collect(),
-                        _ => Vec::new(),
-                    };
-                    self.nodes.push(Node {
-                        chosen: t as u8,
-                        wut,
-                        follow: Vec::new(),
-                        done: bit(t),
-                        sleep,
-                        blocked,
-                        enabled: enabled | bit(t),
-                        prev_enabled,
-                        hash,
-                    });
-                    return Decision::Ran;
-                }
-                Attempt::Blocked => {
-                    blocked |= bit(t);
-                }
-            }
-            if Some(t) == prev && !yielded {
-                prev_enabled = false;
+            if turns.attempt(ctl, t) == Attempt::Ran {
+                let hash = ctl.choices().last().map(|c| c.hash).unwrap_or(0);
+                // Above a split's depth every other thread that may run is a branch.
+                let wut = match self.scope {
+                    Scope::Split { .. } => members(cands & !sleep & !turns.blocked & !bit(t))
+                        .map(|q| Wut {
+                            thread: q as u8,
+                            obj: NO_OBJ,
+                            class: Class::Read,
+                            children: Vec::new(),
+                        })
+                        .collect(),
+                    _ => Vec::new(),
+                };
+                self.nodes.push(Node {
+                    chosen: t as u8,
+                    wut,
+                    follow: Vec::new(),
+                    done: bit(t),
+                    sleep,
+                    blocked: turns.blocked,
+                    enabled: enabled | bit(t),
+                    prev_enabled: turns.prev_enabled,
+                    hash,
+                });
+                return Decision::Ran;
             }
         }
         if live & sleep != 0 {
@@ -665,7 +627,7 @@ impl Strategy for Dpor {
     }
 
     fn complete(&self) -> bool {
-        self.finished && self.starved == 0
+        self.finished && self.starvation.none()
     }
 
     fn stats(&self) -> String {
@@ -682,12 +644,6 @@ impl Strategy for Dpor {
     }
 
     fn limited_by(&self) -> Option<String> {
-        (self.starved > 0).then(|| {
-            format!(
-                "{} executions were abandoned after daemon threads ran {} steps while every \
-                 thread the program waits for was asleep or blocked (Budget::steps_after_end)",
-                self.starved, self.starvation_limit
-            )
-        })
+        self.starvation.limited_by()
     }
 }

@@ -29,12 +29,12 @@ fn make_strategy(config: &Config) -> Result<Box<dyn Strategy>, EngineError> {
     Ok(match &config.strategy {
         StrategyCfg::Exhaustive if config.reductions.state_caching => {
             let mut stateful = Stateful::new();
-            stateful.starvation_limit = config.budget.steps_after_end;
+            stateful.starvation.limit = config.budget.steps_after_end;
             Box::new(stateful)
         }
         StrategyCfg::Exhaustive => {
             let mut dpor = Dpor::new();
-            dpor.starvation_limit = config.budget.steps_after_end;
+            dpor.starvation.limit = config.budget.steps_after_end;
             Box::new(dpor)
         }
         StrategyCfg::Bounded { max_preemptions } => Box::new(Bounded::new(*max_preemptions)),

@@ -76,7 +76,7 @@ pub(crate) fn check(
                     break;
                 }
                 let mut strategy = Dpor::below(jobs[idx].clone());
-                strategy.starvation_limit = budget.steps_after_end;
+                strategy.starvation.limit = budget.steps_after_end;
                 let mut result = JobResult::default();
                 loop {
                     if stop.load(Ordering::Relaxed) || idx > lowest_failure.load(Ordering::Relaxed)
@@ -253,7 +253,7 @@ fn split(
         runner.deadline = deadline;
         runner.steps_after_end = config.budget.steps_after_end;
         let mut strategy = Dpor::split(depth);
-        strategy.starvation_limit = config.budget.steps_after_end;
+        strategy.starvation.limit = config.budget.steps_after_end;
         let mut executions = 0;
         let mut steps = 0;
         let mut fingerprints = Vec::new();

@@ -462,6 +462,114 @@ impl Runner {
     }
 }
 
+/// The order in which a search tries the threads at a new state, and what it learns there:
+/// which threads are blocked, and whether the previous thread could go on (then running
+/// another one is a preemption; a blocked attempt of the previous thread clears it).
+pub(crate) struct Turns {
+    prev: Option<usize>,
+    yielded: bool,
+    pub(crate) prev_enabled: bool,
+    pub(crate) blocked: TSet,
+}
+
+impl Turns {
+    /// `runnable`: the threads that may run here (candidates and sleeping ones); `blocked`:
+    /// those known blocked.
+    pub(crate) fn new(ctl: &Ctl<'_>, runnable: TSet, blocked: TSet) -> Turns {
+        let prev = ctl.prev();
+        let yielded = ctl.prev_yielded();
+        Turns {
+            prev,
+            yielded,
+            prev_enabled: prev.is_some_and(|p| !yielded && runnable & bit(p) != 0),
+            blocked,
+        }
+    }
+
+    /// Every thread of `n`: the previous one first (the next one after a yield), then
+    /// round-robin.
+    #[inline]
+    pub(crate) fn order(&self, n: usize) -> impl Iterator<Item = usize> {
+        let start = self
+            .prev
+            .map_or(0, |p| if self.yielded { p + 1 } else { p });
+        (0..n).map(move |k| (start + k) % n)
+    }
+
+    /// Attempts thread `t`'s operation; a blocked attempt is recorded.
+    #[inline]
+    pub(crate) fn attempt(&mut self, ctl: &mut Ctl<'_>, t: usize) -> Attempt {
+        let preemption = ctl.preempts(t, self.prev_enabled);
+        let attempt = ctl.try_run(t, preemption);
+        if attempt == Attempt::Blocked {
+            self.blocked |= bit(t);
+            if Some(t) == self.prev && !self.yielded {
+                self.prev_enabled = false;
+            }
+        }
+        attempt
+    }
+}
+
+/// Daemon threads going on alone while every thread the program waits for sleeps or is
+/// blocked ([`Ctl::program_starved`]): the exhaustive searches follow that `limit` steps
+/// ([`Budget::steps_after_end`](super::Budget::steps_after_end)), then abandon the execution,
+/// and the search is then not exhaustive.
+#[derive(Clone, Debug)]
+pub(crate) struct Starvation {
+    pub(crate) limit: u64,
+    /// Consecutive such steps in this execution.
+    steps: u64,
+    /// Executions abandoned that way.
+    abandoned: u64,
+}
+
+impl Starvation {
+    pub(crate) fn new() -> Starvation {
+        Starvation {
+            limit: super::Budget::default().steps_after_end,
+            steps: 0,
+            abandoned: 0,
+        }
+    }
+
+    /// A new execution starts.
+    pub(crate) fn restart(&mut self) {
+        self.steps = 0;
+    }
+
+    /// One more state, where the program is `stuck` or not: `true` when the execution is to be
+    /// abandoned.
+    pub(crate) fn abandon(&mut self, stuck: bool) -> bool {
+        if !stuck {
+            self.steps = 0;
+            return false;
+        }
+        self.steps += 1;
+        if self.steps > self.limit {
+            self.abandoned += 1;
+            return true;
+        }
+        false
+    }
+
+    /// No execution was abandoned.
+    pub(crate) fn none(&self) -> bool {
+        self.abandoned == 0
+    }
+
+    /// Why the search is not exhaustive, if it abandoned executions.
+    pub(crate) fn limited_by(&self) -> Option<String> {
+        (self.abandoned > 0).then(|| {
+            format!(
+                "{} executions were abandoned after daemon threads ran {} steps while every \
+                 thread the program waits for was asleep or blocked (Budget::steps_after_end)",
+                self.abandoned, self.limit
+            )
+        })
+    }
+}
+
 /// What a strategy sees and does at one scheduling point.
 pub(crate) struct Ctl<'a> {
     runner: &'a mut Runner,
@@ -536,6 +644,27 @@ impl Ctl<'_> {
                 e.threads[t].blocked_at = Some(version);
             }
         }
+    }
+
+    /// Whether running thread `t` now is a preemption, when the previous thread could go on
+    /// (`prev_enabled`, as a search recorded it for this state).
+    #[inline]
+    pub(crate) fn preempts(&self, t: usize, prev_enabled: bool) -> bool {
+        self.prev().is_some_and(|p| p != t) && prev_enabled
+    }
+
+    /// Follows a node of a search's recorded prefix: the threads known blocked there, then
+    /// the thread that ran there (see [`Ctl::replay`]).
+    pub(crate) fn follow(
+        &mut self,
+        chosen: usize,
+        prev_enabled: bool,
+        blocked: TSet,
+        hash: u32,
+    ) -> Decision {
+        let preemption = self.preempts(chosen, prev_enabled);
+        self.mark_blocked(blocked);
+        self.replay(chosen, preemption, hash)
     }
 
     /// Runs the step a previous execution ran here (thread `t`, whose operation had checksum

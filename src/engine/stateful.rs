@@ -16,7 +16,7 @@
 //! every deadlock and every failing step, and why the state graph has no cycle.
 
 use super::exec::{bit, members, Exec, OpKind, TSet, NO_OBJ};
-use super::run::{Attempt, Choice, Ctl, Decision, End, Strategy};
+use super::run::{Attempt, Choice, Ctl, Decision, End, Starvation, Strategy, Turns};
 use std::collections::hash_map::DefaultHasher;
 use std::collections::HashMap;
 use std::hash::BuildHasherDefault;
@@ -53,11 +53,9 @@ pub(crate) struct Stateful {
     sleep_blocked: u64,
     /// States reached that could not be compared (an object without a fingerprint existed).
     uncomparable: u64,
-    /// As in [`super::dpor::Dpor`]: steps only daemon threads may take while every live
-    /// non-daemon thread sleeps or is blocked, before the execution is abandoned.
-    pub(crate) starvation_limit: u64,
-    starved_steps: u64,
-    starved: u64,
+    /// Daemon threads going on alone while the program's threads sleep or wait, as in
+    /// [`super::dpor::Dpor`].
+    pub(crate) starvation: Starvation,
     /// The current execution explores nothing more: it is run to its end, any way (see
     /// [`Stateful::finish`]).
     finishing: bool,
@@ -75,9 +73,7 @@ impl Stateful {
             reexplored: 0,
             sleep_blocked: 0,
             uncomparable: 0,
-            starvation_limit: u64::MAX,
-            starved_steps: 0,
-            starved: 0,
+            starvation: Starvation::new(),
             finishing: false,
         }
     }
@@ -91,14 +87,8 @@ impl Stateful {
     fn finish(&mut self, ctl: &mut Ctl<'_>) -> Decision {
         self.finishing = true;
         let n = ctl.exec().threads.len();
-        let start = match ctl.prev() {
-            Some(p) if ctl.prev_yielded() => p + 1,
-            Some(p) => p,
-            None => 0,
-        };
         let cands = ctl.candidates();
-        for k in 0..n {
-            let t = (start + k) % n;
+        for t in Turns::new(ctl, 0, 0).order(n) {
             if cands & bit(t) != 0 && ctl.try_run(t, false) == Attempt::Ran {
                 return Decision::Ran;
             }
@@ -149,7 +139,7 @@ impl Strategy for Stateful {
             self.started = true;
             return true;
         }
-        self.starved_steps = 0;
+        self.starvation.restart();
         self.finishing = false;
         while let Some(node) = self.nodes.last_mut() {
             if take_branch(node) {
@@ -170,11 +160,12 @@ impl Strategy for Stateful {
         if i + 1 < self.replay_len {
             // The recorded prefix.
             let node = &self.nodes[i];
-            let t = node.chosen as usize;
-            let preemption = ctl.prev().is_some_and(|p| p != t) && node.prev_enabled;
-            let hash = node.hash;
-            ctl.mark_blocked(node.blocked);
-            return ctl.replay(t, preemption, hash);
+            return ctl.follow(
+                node.chosen as usize,
+                node.prev_enabled,
+                node.blocked,
+                node.hash,
+            );
         }
         if i + 1 == self.replay_len {
             // The new branch: the chosen thread, or another one left to explore here.
@@ -182,7 +173,7 @@ impl Strategy for Stateful {
             loop {
                 let node = &self.nodes[i];
                 let t = node.chosen as usize;
-                let preemption = ctl.prev().is_some_and(|p| p != t) && node.prev_enabled;
+                let preemption = ctl.preempts(t, node.prev_enabled);
                 if ctl.try_run(t, preemption) == Attempt::Ran {
                     self.nodes[i].hash = ctl.choices().last().map(|c| c.hash).unwrap_or(0);
                     return Decision::Ran;
@@ -229,51 +220,29 @@ impl Strategy for Stateful {
         let cands = ctl.candidates();
         let live = ctl.live();
         // Daemon threads alone going on while the program's threads sleep: as in the stateless
-        // search, followed for `starvation_limit` steps, then abandoned (not exhaustive).
-        let program_stuck = ctl.program_starved(sleep, cands, live);
-        if program_stuck {
-            self.starved_steps += 1;
-            if self.starved_steps > self.starvation_limit {
-                self.starved += 1;
-                return self.finish(ctl);
-            }
-        } else {
-            self.starved_steps = 0;
+        // search, followed for `Starvation::limit` steps, then abandoned (not exhaustive).
+        if self
+            .starvation
+            .abandon(ctl.program_starved(sleep, cands, live))
+        {
+            return self.finish(ctl);
         }
-        let prev = ctl.prev();
-        let yielded = ctl.prev_yielded();
         let n = ctl.exec().threads.len();
-        let start = prev.map(|p| if yielded { p + 1 } else { p }).unwrap_or(0);
-        let mut prev_enabled = match prev {
-            Some(p) => !yielded && (sleep | cands) & bit(p) != 0,
-            None => false,
-        };
-        let mut blocked: TSet = live & !cands;
+        let mut turns = Turns::new(ctl, sleep | cands, live & !cands);
         let todo = persistent(&ctl.exec(), cands) & !sleep & unexplored;
-        for k in 0..n {
-            let t = (start + k) % n;
-            if todo & bit(t) == 0 {
-                continue;
-            }
-            let preemption = prev.is_some_and(|p| p != t) && prev_enabled;
-            match ctl.try_run(t, preemption) {
-                Attempt::Ran => {
-                    let hash = ctl.choices().last().map(|c| c.hash).unwrap_or(0);
-                    self.nodes.push(Node {
-                        chosen: t as u8,
-                        todo,
-                        done: bit(t),
-                        sleep,
-                        blocked,
-                        prev_enabled,
-                        hash,
-                    });
-                    return Decision::Ran;
-                }
-                Attempt::Blocked => blocked |= bit(t),
-            }
-            if Some(t) == prev && !yielded {
-                prev_enabled = false;
+        for t in turns.order(n) {
+            if todo & bit(t) != 0 && turns.attempt(ctl, t) == Attempt::Ran {
+                let hash = ctl.choices().last().map(|c| c.hash).unwrap_or(0);
+                self.nodes.push(Node {
+                    chosen: t as u8,
+                    todo,
+                    done: bit(t),
+                    sleep,
+                    blocked: turns.blocked,
+                    prev_enabled: turns.prev_enabled,
+                    hash,
+                });
+                return Decision::Ran;
             }
         }
         if unexplored != !0 {
@@ -292,7 +261,7 @@ impl Strategy for Stateful {
     fn end_execution(&mut self, _: &super::exec::Exec, _: &[Choice], _: &End) {}
 
     fn complete(&self) -> bool {
-        self.finished && self.starved == 0
+        self.finished && self.starvation.none()
     }
 
     fn stats(&self) -> String {
@@ -309,12 +278,6 @@ impl Strategy for Stateful {
     }
 
     fn limited_by(&self) -> Option<String> {
-        (self.starved > 0).then(|| {
-            format!(
-                "{} executions were abandoned after daemon threads ran {} steps while every \
-                 thread the program waits for was asleep or blocked (Budget::steps_after_end)",
-                self.starved, self.starvation_limit
-            )
-        })
+        self.starvation.limited_by()
     }
 }
