@@ -148,6 +148,7 @@ impl From<EngineError> for UsageError {
                 "the schedule does not fit this model with these parameters ({why}); replay it \
                  with the parameters printed with it"
             ),
+            e @ (EngineError::Unsupported(_) | EngineError::Stalled(_)) => e.to_string(),
             EngineError::TooManyThreads(n) => {
                 format!("the model starts {n} threads; the native engine supports at most 64")
             }

@@ -374,6 +374,7 @@ fn make_plan(args: &CheckArgs) -> Result<Plan, String> {
         steps_after_end: args
             .steps_after_end
             .unwrap_or(Budget::default().steps_after_end),
+        ..Budget::default()
     };
     Ok(Plan {
         model,

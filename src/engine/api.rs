@@ -31,6 +31,11 @@ pub enum Strategy {
         /// Seed of the first execution.
         seed: u64,
     },
+    /// Every schedule, one execution each, with no reduction at all (a depth-first
+    /// enumeration): the reference the exhaustive search and its reductions are tested
+    /// against. A "holds" is a proof, but the number of schedules grows factorially with the
+    /// steps: only for small programs. Daemon threads are not followed past the program's end.
+    EverySchedule,
     /// Re-runs one schedule.
     Replay {
         /// The schedule printed with a counterexample.
@@ -100,6 +105,12 @@ pub struct Budget {
     /// there is not a failure: the program is over). A search that had to stop a daemon still
     /// running at this bound is reported as not exhaustive.
     pub steps_after_end: u64,
+    /// How long a thread may run without reaching its next visible operation before the search
+    /// is abandoned with [`EngineError::Stalled`], naming the thread and its last step (a
+    /// `std::sync::Mutex` held across a visible step, a channel or other code the checker
+    /// cannot see would otherwise hang the check forever: every thread of an execution runs on
+    /// one OS thread). `None`: no watchdog, and the search runs on the calling thread.
+    pub max_stall: Option<Duration>,
 }
 
 impl Default for Budget {
@@ -109,6 +120,7 @@ impl Default for Budget {
             max_time: None,
             max_steps: 10_000_000,
             steps_after_end: 1_000,
+            max_stall: Some(Duration::from_secs(20)),
         }
     }
 }
@@ -183,6 +195,31 @@ pub struct Config {
     /// the search depends on timing too. One thread is fully deterministic. Other strategies
     /// ignore it.
     pub workers: usize,
+    /// Explore every execution instead of stopping at the first failure: the report then
+    /// lists every distinct failure met ([`Report::failures`]), and a search that ran to its
+    /// end is exhaustive even though it failed. For tests that want all the outcomes of a
+    /// program, and for comparing searches. [`Report::failure`] is still the first failure,
+    /// with its trace. Ignored by the parallel search and by [`Config::shortest`].
+    ///
+    /// ```
+    /// use threadcheck::engine::{check, Config, FailureKind, Verdict};
+    /// use threadcheck::{rt::Native, sync::Var, thread::JoinHandle};
+    /// use std::sync::Arc;
+    /// let config = Config { explore_all: true, ..Config::default() };
+    /// let report = check(&config, || {
+    ///     let v = Arc::new(Var::<u32, Native>::named("v", 0));
+    ///     let w = { let v = v.clone(); JoinHandle::<(), Native>::spawn(move || v.set(1)) };
+    ///     let seen = v.get();
+    ///     w.join().unwrap();
+    ///     assert_eq!(seen, 0, "the worker ran first");
+    /// })
+    /// .unwrap();
+    /// assert_eq!(report.verdict, Verdict::Violated);
+    /// assert!(report.exhaustive);
+    /// assert_eq!(report.failures.len(), 1);
+    /// assert!(matches!(&report.failures[0].kind, FailureKind::Panic { thread, .. } if thread == "MainThread"));
+    /// ```
+    pub explore_all: bool,
 }
 
 impl fmt::Debug for Config {
@@ -192,6 +229,8 @@ impl fmt::Debug for Config {
             .field("budget", &self.budget)
             .field("reductions", &self.reductions)
             .field("shortest", &self.shortest)
+            .field("workers", &self.workers)
+            .field("explore_all", &self.explore_all)
             .finish_non_exhaustive()
     }
 }
@@ -280,6 +319,16 @@ pub struct Failure {
     pub trace: Trace,
 }
 
+/// One distinct failure met by a [`Config::explore_all`] search, and how many executions ended
+/// in it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FailureCount {
+    /// The failure: a panic (thread and message) or a deadlock (who waits for what).
+    pub kind: FailureKind,
+    /// Executions that ended in it.
+    pub executions: u64,
+}
+
 /// The result of [`check`].
 #[derive(Clone, Debug)]
 pub struct Report {
@@ -297,6 +346,14 @@ pub struct Report {
     pub limited_by: Option<String>,
     /// With [`Reductions::state_caching`]: the distinct states the search stored.
     pub states: Option<u64>,
+    /// With [`Config::explore_all`]: every distinct failure met, in the order first met
+    /// (empty otherwise, and when nothing failed).
+    pub failures: Vec<FailureCount>,
+    /// Panics of threads that a `join` returned to the program, over all executions. A
+    /// thread's panic is a failure unless a `join` returns it to the program (which then
+    /// handles it, or discards it with `let _ = t.join()`): these are the ones that were
+    /// not failures.
+    pub panics_returned: u64,
 }
 
 /// A search that could not be run as asked.
@@ -308,6 +365,15 @@ pub enum EngineError {
     ReplayDiverged(String),
     /// More threads than the engine supports (64).
     TooManyThreads(usize),
+    /// The program used something the checker cannot see (a primitive of the `Std` runtime,
+    /// whose threads and locks are real): checking it would prove nothing. The message says
+    /// what and what to use instead.
+    Unsupported(String),
+    /// A thread ran for [`Budget::max_stall`] without reaching its next visible operation: it
+    /// is probably blocked in code the checker cannot see (a `std::sync::Mutex` held across a
+    /// visible step, a channel, I/O) or loops without one. The message names the thread and
+    /// its last visible step. The search was abandoned (its OS thread is left blocked).
+    Stalled(String),
 }
 
 impl fmt::Display for EngineError {
@@ -316,6 +382,8 @@ impl fmt::Display for EngineError {
             EngineError::BadSchedule(why) => write!(f, "bad schedule: {why}"),
             EngineError::ReplayDiverged(why) => write!(f, "replay diverged: {why}"),
             EngineError::TooManyThreads(n) => write!(f, "{n} threads: the engine supports 64"),
+            EngineError::Unsupported(why) => write!(f, "not checkable: {why}"),
+            EngineError::Stalled(why) => write!(f, "the check stalled: {why}"),
         }
     }
 }

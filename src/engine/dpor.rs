@@ -291,11 +291,16 @@ impl Dpor {
                 return false;
             }
         }
-        if blocked_here
-            && !v[..v.len() - 1]
-                .iter()
-                .any(|&k| exec.events[k as usize].obj == obj)
-        {
+        // What can enable `e'`: a step on its object, and for the wait for the non-daemon
+        // threads (the thread table's only blocking operation) also the last step of a
+        // non-daemon thread, after which that thread ends.
+        let waits_for_ends = exec.is_threads_object(obj);
+        let enables = |k: u32| {
+            let ev = &exec.events[k as usize];
+            let th = &exec.threads[ev.thread as usize];
+            ev.obj == obj || (waits_for_ends && !th.daemon && th.finished && th.last_event == k)
+        };
+        if blocked_here && !v[..v.len() - 1].iter().any(|&k| enables(k)) {
             return true;
         }
         let node = &self.nodes[e as usize];

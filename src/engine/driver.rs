@@ -2,13 +2,14 @@
 //! traces.
 
 use super::api::{
-    Budget, Config, EngineError, Failure, FailureKind, Progress, Report, Schedule,
+    Budget, Config, EngineError, Failure, FailureCount, FailureKind, Progress, Report, Schedule,
     Strategy as StrategyCfg, Verdict,
 };
 use super::bounded::Bounded;
 use super::dpor::Dpor;
+use super::enumerate::EverySchedule;
 use super::exec::{Abort, Exec, NO_OBJ};
-use super::run::{Choice, End, Runner, Strategy};
+use super::run::{Choice, End, Runner, Strategy, Watch};
 use super::schedule;
 use super::stateful::Stateful;
 use super::strategy::{Pct, Random, Replay};
@@ -38,6 +39,7 @@ fn make_strategy(config: &Config) -> Result<Box<dyn Strategy>, EngineError> {
             Box::new(dpor)
         }
         StrategyCfg::Bounded { max_preemptions } => Box::new(Bounded::new(*max_preemptions)),
+        StrategyCfg::EverySchedule => Box::new(EverySchedule::new()),
         StrategyCfg::Random { seed } => Box::new(Random::new(*seed, iterations)),
         StrategyCfg::Pct { depth, seed } => Box::new(Pct::new(*depth, *seed, iterations)),
         StrategyCfg::Replay { schedule } => Box::new(Replay::new(schedule::decode(&schedule.0)?)),
@@ -72,9 +74,58 @@ pub(crate) fn daemons_cut_reason(steps_after_end: u64) -> String {
     )
 }
 
+/// Runs the search, under a watchdog when [`Budget::max_stall`] is set: the search then runs on
+/// a thread of its own, and a thread of the program that stays away from the scheduler for
+/// that long (blocked in a real lock, say) ends the check with [`EngineError::Stalled`]
+/// instead of hanging it. A panic of the engine itself reaches the caller.
 pub(crate) fn check(
     config: &Config,
     body: Arc<dyn Fn() + Send + Sync>,
+) -> Result<Report, EngineError> {
+    let Some(stall) = config.budget.max_stall else {
+        return search(config, body, None);
+    };
+    let watch = Arc::new(Watch::default());
+    let (sender, receiver) = std::sync::mpsc::channel();
+    let searcher = {
+        let (config, watch) = (config.clone(), watch.clone());
+        std::thread::Builder::new()
+            .name("threadcheck search".to_string())
+            .spawn(move || {
+                let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                    search(&config, body, Some(&watch))
+                }));
+                let _ = sender.send(result);
+            })
+            .expect("threadcheck: cannot start the search thread")
+    };
+    let tick = stall.min(Duration::from_millis(100));
+    loop {
+        match receiver.recv_timeout(tick) {
+            Ok(result) => {
+                let _ = searcher.join();
+                return result.unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            }
+            Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {
+                if let Some(why) = watch.stalled(stall) {
+                    // The search's thread is blocked where the program blocked it: it is left
+                    // behind (nothing can unblock it from here).
+                    return Err(EngineError::Stalled(why));
+                }
+            }
+            Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => {
+                let _ = searcher.join();
+                unreachable!("the search thread sends its result before it ends");
+            }
+        }
+    }
+}
+
+/// The search itself, on the calling thread.
+fn search(
+    config: &Config,
+    body: Arc<dyn Fn() + Send + Sync>,
+    watch: Option<&Watch>,
 ) -> Result<Report, EngineError> {
     let started = Instant::now();
     let budget: Budget = config.budget;
@@ -90,7 +141,7 @@ pub(crate) fn check(
         && matches!(config.strategy, StrategyCfg::Exhaustive)
         && !config.reductions.state_caching
     {
-        if let Some(report) = super::parallel::check(config, &body, max_steps)? {
+        if let Some(report) = super::parallel::check(config, &body, max_steps, watch)? {
             return Ok(report);
         }
     }
@@ -102,6 +153,11 @@ pub(crate) fn check(
     let mut runner = Runner::new(body.clone(), Exec::new(config.reductions), max_steps);
     runner.deadline = budget.max_time.map(|d| started + d);
     runner.steps_after_end = budget.steps_after_end;
+    runner.heartbeat = watch.map(Watch::heartbeat);
+    let explore_all = config.explore_all && !shortest;
+    runner.explore_all = explore_all;
+    let mut failures: Vec<FailureCount> = Vec::new();
+    let mut panics_returned: u64 = 0;
     let mut daemons_cut = false;
     let mut strategy = make_strategy(config)?;
     let mut executions: u64 = 0;
@@ -116,7 +172,7 @@ pub(crate) fn check(
         if let Some(max) = budget.max_executions {
             let bounded_by_budget = matches!(
                 config.strategy,
-                StrategyCfg::Exhaustive | StrategyCfg::Bounded { .. }
+                StrategyCfg::Exhaustive | StrategyCfg::Bounded { .. } | StrategyCfg::EverySchedule
             );
             if bounded_by_budget && executions >= max {
                 limited_by = Some(format!("budget: {max} executions"));
@@ -138,6 +194,7 @@ pub(crate) fn check(
         let end = runner.run(&mut *strategy);
         daemons_cut |= runner.daemons_cut;
         total_steps += runner.choices.len() as u64;
+        panics_returned += runner.exec.borrow().returned_panics;
         if let (Some(seen), End::Complete) = (&config.schedules_seen, &end) {
             let fingerprint = schedule_fingerprint(&runner.choices);
             seen.lock()
@@ -182,6 +239,7 @@ pub(crate) fn check(
                 }
             }
             End::Abort(Abort::TooManyThreads(n)) => return Err(EngineError::TooManyThreads(n)),
+            End::Abort(Abort::Refused(why)) => return Err(EngineError::Unsupported(why)),
             End::Abort(Abort::Demote(ty)) => {
                 // A section assumed to commute was not a pure function of the lock's data: the
                 // exploration so far relied on that; start over without the assumption.
@@ -201,6 +259,22 @@ pub(crate) fn check(
                 out_of_budget = true;
                 executions -= 1;
                 break;
+            }
+            End::Panic { .. } | End::Deadlock { .. } if explore_all => {
+                let kind = failure_kind(&runner.exec.borrow(), &end, max_steps);
+                match failures.iter_mut().find(|f| f.kind == kind) {
+                    Some(f) => f.executions += 1,
+                    None => failures.push(FailureCount {
+                        kind,
+                        executions: 1,
+                    }),
+                }
+                if found.is_none() {
+                    found = Some(Found {
+                        end,
+                        choices: runner.choices.clone(),
+                    });
+                }
             }
             End::Panic { .. } | End::Deadlock { .. } | End::StepBound => {
                 found = Some(Found {
@@ -227,7 +301,8 @@ pub(crate) fn check(
         }
         None => None,
     };
-    let exhaustive = failure.is_none() && !out_of_budget && strategy.complete() && !daemons_cut;
+    let exhaustive =
+        (failure.is_none() || explore_all) && !out_of_budget && strategy.complete() && !daemons_cut;
     if daemons_cut && limited_by.is_none() && failure.is_none() {
         limited_by = Some(daemons_cut_reason(budget.steps_after_end));
     }
@@ -240,10 +315,10 @@ pub(crate) fn check(
             started.elapsed()
         );
     }
-    if limited_by.is_none() && !exhaustive && failure.is_none() {
+    if limited_by.is_none() && !exhaustive && (failure.is_none() || explore_all) {
         limited_by = strategy.limited_by();
     }
-    if failure.is_some() {
+    if failure.is_some() && !explore_all {
         limited_by = None;
     }
     let verdict = verdict_of(failure.as_ref(), out_of_budget);
@@ -255,6 +330,8 @@ pub(crate) fn check(
         failure,
         limited_by,
         states: strategy.states(),
+        failures,
+        panics_returned,
     })
 }
 
@@ -282,7 +359,22 @@ pub(crate) fn build_failure(
         _ => found.end,
     };
     let exec = runner.exec.borrow();
-    let kind = match &end {
+    let kind = failure_kind(&exec, &end, max_steps);
+    let trace = build_trace(&exec, &end);
+    let preemptions = found.choices.iter().filter(|c| c.preemption).count() as u32;
+    Ok(Failure {
+        kind,
+        schedule: Schedule(text),
+        preemptions,
+        steps,
+        fewest_steps: false,
+        trace,
+    })
+}
+
+/// What a failing execution's end is, as a report says it.
+fn failure_kind(exec: &Exec, end: &End, max_steps: u64) -> FailureKind {
+    match end {
         End::Panic {
             thread, message, ..
         } => FailureKind::Panic {
@@ -297,17 +389,7 @@ pub(crate) fn build_failure(
             waits: waits.clone(),
         },
         _ => FailureKind::StepBound { steps: max_steps },
-    };
-    let trace = build_trace(&exec, &end);
-    let preemptions = found.choices.iter().filter(|c| c.preemption).count() as u32;
-    Ok(Failure {
-        kind,
-        schedule: Schedule(text),
-        preemptions,
-        steps,
-        fewest_steps: false,
-        trace,
-    })
+    }
 }
 
 fn build_trace(exec: &Exec, end: &End) -> Trace {
@@ -322,7 +404,9 @@ fn build_trace(exec: &Exec, end: &End) -> Trace {
         .collect();
     let step_of = |i: usize| {
         let ev = &exec.events[i];
-        let object = if ev.obj == NO_OBJ {
+        // A start's object is the program's thread table, an engine detail: the step reads
+        // "spawn Thread-3" (its note) instead.
+        let object = if ev.obj == NO_OBJ || ev.action == "spawn" {
             String::new()
         } else {
             exec.object_name(ev.obj)
@@ -357,9 +441,41 @@ fn build_trace(exec: &Exec, end: &End) -> Trace {
             }
         }
     }
+    // The panic is shown where it happened: steps that follow it (releases while the thread
+    // unwinds, other threads' steps before the program ended) come after it.
+    let mut panic = match end {
+        End::Panic {
+            thread,
+            message,
+            location,
+            at,
+        } => {
+            let (file, line) = match location {
+                Some(loc) => match loc.rsplit_once(':') {
+                    Some((f, l)) => (f.to_string(), l.parse().unwrap_or(0)),
+                    None => (loc.clone(), 0),
+                },
+                None => (String::new(), 0),
+            };
+            let step = Step {
+                thread: *thread,
+                action: "panic".to_string(),
+                object: String::new(),
+                detail: Some(message.clone()),
+                file,
+                line,
+                preemption: false,
+            };
+            Some((at.map_or(n, |at| (at as usize).min(n)), step))
+        }
+        _ => None,
+    };
     let mut steps = Vec::new();
     let mut i = 0;
     while i < n {
+        if panic.as_ref().is_some_and(|(at, _)| *at <= i) {
+            steps.extend(panic.take().map(|(_, step)| step));
+        }
         if keep[i] {
             steps.push(step_of(i));
             i += 1;
@@ -379,29 +495,7 @@ fn build_trace(exec: &Exec, end: &End) -> Trace {
             });
         }
     }
-    if let End::Panic {
-        thread,
-        message,
-        location,
-    } = end
-    {
-        let (file, line) = match location {
-            Some(loc) => match loc.rsplit_once(':') {
-                Some((f, l)) => (f.to_string(), l.parse().unwrap_or(0)),
-                None => (loc.clone(), 0),
-            },
-            None => (String::new(), 0),
-        };
-        steps.push(Step {
-            thread: *thread,
-            action: "panic".to_string(),
-            object: String::new(),
-            detail: Some(message.clone()),
-            file,
-            line,
-            preemption: false,
-        });
-    }
+    steps.extend(panic.map(|(_, step)| step));
     Trace { threads, steps }
 }
 

@@ -67,6 +67,8 @@ pub(crate) enum Abort {
     Demote(TypeId),
     /// A thread beyond the limit was spawned.
     TooManyThreads(usize),
+    /// The program used something the checker cannot see (the message says what).
+    Refused(String),
 }
 
 /// What distinguishes commuting operations: the action of a monitor operation, or the closure
@@ -142,6 +144,31 @@ pub(crate) struct OpenSection {
 
 pub(crate) type Body = Box<dyn FnOnce() + Send + 'static>;
 
+/// A thread's panic caught for its `join` ([`Runtime::thread_panicked`](crate::rt::Runtime)).
+pub(crate) struct Caught {
+    pub thread: usize,
+    pub message: String,
+    /// Where the thread panicked, as `file:line`.
+    pub location: Option<String>,
+    /// How many events the execution had when the panic happened (where the trace shows it).
+    pub at: Option<u32>,
+    /// The payload's address: a `join` that returns the same payload claims it.
+    pub payload: usize,
+    /// A `join` returned it to the program.
+    pub claimed: bool,
+}
+
+/// Where a panic happened, as the panic hook saw it.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct PanicAt {
+    /// `file:line`.
+    pub location: Option<String>,
+    /// How many events the execution had then.
+    pub at: Option<u32>,
+    /// The operation the thread was attempting, if the panic came before it took effect.
+    pub attempted: Option<OpDesc>,
+}
+
 /// One thread of the execution.
 pub(crate) struct Th {
     pub name: Arc<str>,
@@ -164,6 +191,9 @@ pub(crate) struct Th {
     pub spawn_event: u32,
     /// The thread to start, while a spawn is pending.
     pub spawn: Option<(ThreadSpec, Body)>,
+    /// The thread is inside its start step ([`Runtime::start_thread`](crate::rt::Runtime)):
+    /// the spawn it makes there is that step's.
+    pub starting: bool,
 }
 
 /// State caching: what fixes a thread's local state (its creation, then what each of its steps
@@ -206,6 +236,7 @@ impl Th {
             last_event: NO_EVENT,
             spawn_event: NO_EVENT,
             spawn: None,
+            starting: false,
         }
     }
 }
@@ -323,6 +354,16 @@ pub(crate) struct Exec {
     pub abort: Option<Abort>,
     /// The first panic caught by the program (`R::catch_unwind`): thread and message.
     pub first_caught: Option<(String, String)>,
+    /// Panics of threads' bodies, caught for their `join`: each is a failure of the execution
+    /// unless a `join` returned it to the program before the program ended.
+    pub caught: Vec<Caught>,
+    /// Panics that a `join` returned to the program in this execution.
+    pub returned_panics: u64,
+    /// The program has ended; only daemon threads run (the exhaustive search follows them).
+    pub after_end: bool,
+    /// Daemon threads that panicked after the end, with the operation they were attempting if
+    /// the panic came before it took effect (see [`Exec::add_pending_events`]).
+    pub panics_after_end: Vec<(usize, Option<OpDesc>)>,
     /// Threads created by the last step, to be started by the scheduler.
     pub new_threads: Vec<(usize, Body)>,
     /// Whether the step being attempted is a preemption (set by the scheduler).
@@ -491,6 +532,10 @@ impl Exec {
             demoted: Vec::new(),
             abort: None,
             first_caught: None,
+            caught: Vec::new(),
+            returned_panics: 0,
+            after_end: false,
+            panics_after_end: Vec::new(),
             new_threads: Vec::new(),
             preempting: false,
             spare_objects: Vec::new(),
@@ -542,6 +587,10 @@ impl Exec {
         self.notes.clear();
         self.abort = None;
         self.first_caught = None;
+        self.caught.clear();
+        self.returned_panics = 0;
+        self.after_end = false;
+        self.panics_after_end.clear();
         self.new_threads.clear();
         self.preempting = false;
         self.threads_obj = None;
@@ -643,17 +692,6 @@ impl Exec {
         o.share = share;
     }
 
-    /// The current thread's local state now includes `value` (something it computed from what
-    /// the engine does not see, such as a name from a counter).
-    pub(crate) fn learn(&mut self, value: u64) {
-        let t = self.current;
-        let history = mix(
-            self.thread_states[t].history,
-            mix(TAG_LEARNT, value as u128),
-        );
-        self.set_history(t, history);
-    }
-
     /// What an operation on `obj` saw, as a value that fixes it: the state's fingerprint from
     /// the primitive's function if it has one, else the object's value.
     pub(crate) fn seen(&self, obj: u32, fingerprint: Option<u64>) -> u128 {
@@ -667,6 +705,21 @@ impl Exec {
     /// 128-bit hash collisions).
     pub(crate) fn state(&self) -> Option<u128> {
         self.stateful.then_some(self.state_sum)
+    }
+
+    /// Whether `obj` is the program's thread table (whose blocking operation, the wait for the
+    /// non-daemon threads, is enabled by the threads' ends).
+    pub(crate) fn is_threads_object(&self, obj: u32) -> bool {
+        self.threads_obj == Some(obj)
+    }
+
+    /// A panic of a thread that no `join` returned to the program: that of the thread started
+    /// first, so that equivalent executions report the same one.
+    pub(crate) fn unclaimed_panic(&self) -> Option<&Caught> {
+        self.caught
+            .iter()
+            .filter(|c| !c.claimed)
+            .min_by_key(|c| c.thread)
     }
 
     /// The object standing for the program's thread table.
@@ -699,30 +752,46 @@ impl Exec {
         }
     }
 
-    /// If every non-daemon thread but the current one has ended: orders the current thread after
-    /// their ends (their last events happen before its next one) and returns `true`.
-    pub(crate) fn join_non_daemon(&mut self) -> bool {
+    /// Whether every non-daemon thread but the current one has ended.
+    pub(crate) fn non_daemon_ended(&self) -> bool {
         let me = self.current;
-        let ended = |(i, th): &(usize, &Th)| *i == me || th.daemon || th.finished;
-        if !self.threads.iter().enumerate().all(|x| ended(&x)) {
-            return false;
+        self.threads
+            .iter()
+            .enumerate()
+            .all(|(i, th)| i == me || th.daemon || th.finished)
+    }
+
+    /// Orders event `ev`, the current thread's wait for the non-daemon threads, after their ends
+    /// (their last events happen before it and before the thread's next ones).
+    ///
+    /// This runs after the event was committed, so that its races were found with the thread's
+    /// own clock: a start of a non-daemon thread by a daemon races with the wait (the wait could
+    /// have come first, when that thread did not exist yet), though in this execution the started
+    /// thread's end orders the start before the wait.
+    pub(crate) fn order_after_ends(&mut self, ev: u32) {
+        if !self.track_clocks {
+            return;
         }
-        if self.track_clocks {
-            let mut clock = std::mem::take(&mut self.threads[me].clock);
-            for (i, th) in self.threads.iter().enumerate() {
-                if i == me || th.daemon {
-                    continue;
-                }
-                if clock.len() < th.clock.len() {
-                    clock.resize(th.clock.len(), 0);
-                }
-                for (mine, &theirs) in clock.iter_mut().zip(&th.clock) {
-                    *mine = (*mine).max(theirs);
-                }
+        let me = self.current;
+        let mut clock = std::mem::take(&mut self.threads[me].clock);
+        for (i, th) in self.threads.iter().enumerate() {
+            if i == me || th.daemon {
+                continue;
             }
-            self.threads[me].clock = clock;
+            if clock.len() < th.clock.len() {
+                clock.resize(th.clock.len(), 0);
+            }
+            for (mine, &theirs) in clock.iter_mut().zip(&th.clock) {
+                *mine = (*mine).max(theirs);
+            }
         }
-        true
+        let event = self.events[ev as usize];
+        let stored =
+            &mut self.clocks[event.clock as usize..event.clock as usize + event.clock_len as usize];
+        for (slot, &value) in stored.iter_mut().zip(&clock) {
+            *slot = (*slot).max(value);
+        }
+        self.threads[me].clock = clock;
     }
 
     /// Whether thread `t` is known to be blocked (its last attempt failed and its object has not

@@ -16,6 +16,7 @@ mod api;
 mod bounded;
 mod dpor;
 mod driver;
+mod enumerate;
 mod exec;
 mod native;
 mod parallel;
@@ -25,4 +26,5 @@ mod stateful;
 mod strategy;
 
 pub use api::*;
+pub(crate) use native::refuse_inside_check;
 pub use native::{Native, NativeGuard, NativeMonitor, NativeMutex};

@@ -10,7 +10,8 @@
 //! deadlock reports and for deciding enabledness without an attempt).
 
 use super::exec::{
-    current_exec, with_exec, Abort, Class, Exec, Key, OpDesc, OpKind, OpenSection, Yield, NO_OBJ,
+    current_exec, with_exec, Abort, Caught, Class, Exec, Key, OpDesc, OpKind, OpenSection, Yield,
+    NO_OBJ,
 };
 use crate::rt::{
     Access, Monitor, ObjectMeta, Op, PanicPayload, Runtime, RuntimeMutex, Settle, ThreadSpec, Wait,
@@ -60,6 +61,26 @@ fn abort_execution(reason: Abort) -> ! {
     with_exec(|e| e.abort = Some(reason));
     loop {
         suspend(Yield::Abort);
+    }
+}
+
+/// Refuses, inside a checked execution, a primitive of a runtime the checker cannot see (`what`,
+/// e.g. "a thread of the `Std` runtime"): it would run on OS threads or block them, and nothing
+/// it does would be explored. Ends the search with [`EngineError::Unsupported`]
+/// (super::EngineError::Unsupported). Does nothing outside a check.
+pub(crate) fn refuse_inside_check(what: &str) {
+    let inside = current_exec().is_some_and(|cell| {
+        cell.try_borrow()
+            .is_ok_and(|e| !e.threads.is_empty() && !e.threads[e.current].yielder.is_null())
+    });
+    if inside {
+        abort_execution(Abort::Refused(format!(
+            "{what} was used inside `engine::check`: it runs outside the checker (OS threads, \
+             real locks), so nothing it does would be explored and a \"holds\" would prove \
+             nothing. Inside a check use the `Native` runtime's types (`sync::Lock::<T, \
+             Native>`, `thread::Builder::<Native>`, ...); the root aliases (`threadcheck::Lock`, \
+             `Thread`, `Var`, ...) are the `Std` runtime's."
+        )));
     }
 }
 
@@ -380,8 +401,14 @@ impl<T> Drop for SectionEnd<'_, T> {
                     self.mutex.set_released(e, self.obj);
                 }
             }
-            s.clean
+            (s.clean, s.commuting)
         });
+        let (clean, commuting) = clean;
+        if let (true, Some(ty)) = (clean && std::thread::panicking(), commuting) {
+            // A panic is a result the section passes to its thread: which of two commuting
+            // sections panics depends on their order, so they do not commute.
+            abort_execution(Abort::Demote(ty));
+        }
         if !clean {
             self.mutex.release(self.obj, self.site);
         }
@@ -578,6 +605,51 @@ fn simple_op(action: &'static str, kind: OpKind, site: &'static Location<'static
     with_exec(|e| e.commit(&desc, false));
 }
 
+/// Where a panic payload lives: the identity a `join` that returns it is recognised by.
+fn payload_address(payload: &PanicPayload) -> usize {
+    (&**payload as *const (dyn Any + Send)).cast::<()>() as usize
+}
+
+/// The step that starts a thread. Every start takes the next number of the program's threads
+/// (`Thread-N`, the ident, the engine's thread index), so starts are dependent with each other,
+/// and with the wait for the non-daemon threads, which reads the table they change.
+fn start_desc(e: &mut Exec, site: &'static Location<'static>) -> OpDesc {
+    OpDesc {
+        obj: e.threads_object(),
+        class: Class::Write,
+        action: "spawn",
+        site,
+        kind: OpKind::Spawn,
+        settle: Settle::No,
+    }
+}
+
+/// Commits the start step `desc` of the current thread with the thread its spawn made (none
+/// if the start failed before it spawned).
+fn finish_start(desc: &OpDesc) {
+    let result = with_exec(|e| {
+        let t = e.current;
+        e.threads[t].starting = false;
+        let Some((spec, body)) = e.threads[t].spawn.take() else {
+            e.commit(desc, false);
+            return Ok(None);
+        };
+        let name = spec.name.clone();
+        if e.stateful {
+            // The thread learns the new thread's name (`Thread-N`, from a counter the engine
+            // does not see, which the order of the starts fixes).
+            e.observed = Some(u128::from(crate::rt::fingerprint_of(&*name)));
+        }
+        e.commit(desc, true);
+        e.add_thread(spec, body).map(|_| Some(name))
+    });
+    match result {
+        Ok(Some(name)) => Native::note(|| name.to_string()),
+        Ok(None) => {}
+        Err(reason) => abort_execution(reason),
+    }
+}
+
 /// The message of a panic payload.
 pub(crate) fn panic_message(payload: &PanicPayload) -> String {
     crate::rt::panic_text(&**payload)
@@ -591,51 +663,70 @@ impl Runtime for Native {
     type Mutex<T: Send> = NativeMutex<T>;
     type Monitor<S: Send> = NativeMonitor<S>;
 
+    /// A start made inside [`Runtime::start_thread`] is that step's; any other is a step of
+    /// its own.
     #[track_caller]
     fn spawn(spec: ThreadSpec, body: Box<dyn FnOnce() + Send + 'static>) -> std::io::Result<()> {
         let site = Location::caller();
-        // A non-daemon start changes the thread table that a wait for non-daemon threads
-        // reads; starts commute with each other (the table's order does not matter).
-        let (obj, class) = with_exec(|e| {
-            let target = if spec.daemon {
-                (NO_OBJ, Class::Read)
-            } else {
-                let commuting = e.reductions.commuting_ops;
-                let class = monitor_class(Access::Commute, false, "spawn", commuting);
-                (e.threads_object(), class)
-            };
+        let desc = with_exec(|e| {
             let t = e.current;
-            if e.stateful {
-                // The name was made by the program before this step (`Thread-N` from a
-                // counter the engine does not see): the thread knows it, so it is part of its
-                // local state, and of the new thread's.
-                e.learn(crate::rt::fingerprint_of(&*spec.name));
-            }
+            let inside = e.threads[t].starting;
             e.threads[t].spawn = Some((spec, body));
-            target
+            (!inside).then(|| start_desc(e, site))
         });
-        let desc = OpDesc {
-            obj,
-            class,
-            action: "spawn",
-            site,
-            kind: OpKind::Spawn,
-            settle: Settle::No,
-        };
+        if let Some(desc) = desc {
+            announce(desc);
+            finish_start(&desc);
+        }
+        Ok(())
+    }
+
+    #[track_caller]
+    fn start_thread<T>(start: impl FnOnce() -> T) -> T {
+        let site = Location::caller();
+        let desc = with_exec(|e| start_desc(e, site));
         announce(desc);
-        let result = with_exec(|e| {
+        with_exec(|e| {
             let t = e.current;
-            let (spec, body) = e.threads[t].spawn.take().expect("a pending spawn");
-            let name = spec.name.clone();
-            e.commit(&desc, obj != NO_OBJ);
-            e.add_thread(spec, body).map(|_| name)
+            e.threads[t].starting = true;
         });
-        match result {
-            Ok(name) => {
-                Native::note(|| name.to_string());
-                Ok(())
-            }
-            Err(reason) => abort_execution(reason),
+        let started = start();
+        finish_start(&desc);
+        started
+    }
+
+    fn thread_panicked(payload: &PanicPayload) {
+        let at = super::run::take_panic_at().unwrap_or_default();
+        let Some(cell) = current_exec() else { return };
+        let mut e = cell.borrow_mut();
+        let t = e.current;
+        if e.after_end {
+            // Not a failure after the end, but it may be one before it (see
+            // `Exec::add_pending_events`).
+            e.panics_after_end.push((t, at.attempted));
+            return;
+        }
+        e.caught.push(Caught {
+            thread: t,
+            message: panic_message(payload),
+            location: at.location,
+            at: at.at,
+            payload: payload_address(payload),
+            claimed: false,
+        });
+    }
+
+    fn panic_returned(payload: &PanicPayload) {
+        let Some(cell) = current_exec() else { return };
+        let mut e = cell.borrow_mut();
+        let address = payload_address(payload);
+        if let Some(c) = e
+            .caught
+            .iter_mut()
+            .find(|c| !c.claimed && c.payload == address)
+        {
+            c.claimed = true;
+            e.returned_panics += 1;
         }
     }
 
@@ -699,9 +790,10 @@ impl Runtime for Native {
         announce(desc);
         loop {
             let done = with_exec(|e| {
-                let done = e.join_non_daemon();
+                let done = e.non_daemon_ended();
                 if done {
-                    e.commit(&desc, false);
+                    let ev = e.commit(&desc, false);
+                    e.order_after_ends(ev);
                 }
                 done
             });

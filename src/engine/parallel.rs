@@ -16,7 +16,7 @@ use super::api::{Config, EngineError, Progress, Report};
 use super::dpor::{Dpor, Job};
 use super::driver::{build_failure, verdict_of, Found};
 use super::exec::{Abort, Exec};
-use super::run::{End, Runner, Strategy};
+use super::run::{End, Runner, Strategy, Watch};
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -44,11 +44,13 @@ pub(crate) fn check(
     config: &Config,
     body: &Arc<dyn Fn() + Send + Sync>,
     max_steps: u64,
+    watch: Option<&Watch>,
 ) -> Result<Option<Report>, EngineError> {
     let started = Instant::now();
     let budget = config.budget;
     let deadline = budget.max_time.map(|d| started + d);
-    let Some((jobs, split_executions, split_steps)) = split(config, body, max_steps, deadline)?
+    let Some((jobs, split_executions, split_steps)) =
+        split(config, body, max_steps, deadline, watch)?
     else {
         return Ok(None);
     };
@@ -67,6 +69,7 @@ pub(crate) fn check(
             let mut runner = Runner::new(body.clone(), Exec::new(config.reductions), max_steps);
             runner.deadline = deadline;
             runner.steps_after_end = budget.steps_after_end;
+            runner.heartbeat = watch.map(Watch::heartbeat);
             loop {
                 let idx = next.fetch_add(1, Ordering::Relaxed);
                 if idx >= jobs.len()
@@ -123,6 +126,12 @@ pub(crate) fn check(
                         }
                         End::Abort(Abort::Demote(_)) => {
                             fallback.store(true, Ordering::Relaxed);
+                            stop.store(true, Ordering::Relaxed);
+                            break;
+                        }
+                        End::Abort(Abort::Refused(why)) => {
+                            *error.lock().unwrap_or_else(|e| e.into_inner()) =
+                                Some(EngineError::Unsupported(why));
                             stop.store(true, Ordering::Relaxed);
                             break;
                         }
@@ -234,6 +243,8 @@ pub(crate) fn check(
         failure,
         limited_by,
         states: None,
+        failures: Vec::new(),
+        panics_returned: 0,
     }))
 }
 
@@ -245,6 +256,7 @@ fn split(
     body: &Arc<dyn Fn() + Send + Sync>,
     max_steps: u64,
     deadline: Option<Instant>,
+    watch: Option<&Watch>,
 ) -> Result<Option<(Vec<Job>, u64, u64)>, EngineError> {
     let wanted = config.workers * JOBS_PER_WORKER;
     let mut depth = 4;
@@ -252,6 +264,7 @@ fn split(
         let mut runner = Runner::new(body.clone(), Exec::new(config.reductions), max_steps);
         runner.deadline = deadline;
         runner.steps_after_end = config.budget.steps_after_end;
+        runner.heartbeat = watch.map(Watch::heartbeat);
         let mut strategy = Dpor::split(depth);
         strategy.starvation.limit = config.budget.steps_after_end;
         let mut executions = 0;

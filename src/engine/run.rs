@@ -6,14 +6,18 @@
 //! `docs/engine.md`) and its stack goes back to the pool.
 
 use super::exec::{
-    bit, op_hash, Abort, Body, Exec, Input, Installed, OpDesc, OpKind, TSet, Yield, NO_OBJ,
+    bit, current_exec, op_hash, Abort, Body, Exec, Input, Installed, OpKind, PanicAt, TSet, Yield,
+    NO_OBJ,
 };
 use super::native::panic_message;
 use crate::rt::PanicPayload;
 use corosensei::stack::DefaultStack;
 use corosensei::{Coroutine, CoroutineResult, Yielder};
 use std::cell::{Cell, RefCell};
-use std::sync::{Arc, Once};
+use std::panic::Location;
+use std::sync::atomic::{AtomicBool, AtomicPtr, AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, Once};
+use std::time::{Duration, Instant};
 
 type Coro = Coroutine<Input, Yield, Result<(), PanicPayload>, DefaultStack>;
 
@@ -27,11 +31,13 @@ pub(crate) enum End {
     Complete,
     /// The strategy abandoned it (sleep-set blocked, or a bounded branch that was not enabled).
     Pruned,
-    /// An uncaught panic.
+    /// An uncaught panic, or a thread's panic that no `join` returned to the program.
     Panic {
         thread: usize,
         message: String,
         location: Option<String>,
+        /// How many events the execution had when the panic happened.
+        at: Option<u32>,
     },
     /// Every live thread is blocked.
     Deadlock { waits: Vec<String> },
@@ -113,26 +119,44 @@ pub(crate) trait Strategy {
 
 thread_local! {
     static SILENT: Cell<u32> = const { Cell::new(0) };
-    static PANIC_SITE: RefCell<Option<String>> = const { RefCell::new(None) };
+    static PANIC_SITE: RefCell<Option<PanicAt>> = const { RefCell::new(None) };
 }
 
-/// Silences the default panic message for panics inside checked executions (they are reported
-/// with the failure instead) and remembers where they happened.
+/// Silences the default panic message for panics of the checked program's threads (they are
+/// reported with the failure instead) and remembers where they happened. Only panics raised
+/// while a thread's coroutine runs are silenced: a panic of the engine itself, in the
+/// scheduler, is printed as usual.
 fn install_panic_hook() {
     static ONCE: Once = Once::new();
     ONCE.call_once(|| {
         let previous = std::panic::take_hook();
         std::panic::set_hook(Box::new(move |info| {
             if SILENT.with(|s| s.get()) > 0 {
-                let site = info
+                let location = info
                     .location()
                     .map(|l| format!("{}:{}", l.file(), l.line()));
-                PANIC_SITE.with(|p| *p.borrow_mut() = site);
+                // The execution may be borrowed by the code that panicked: then the position
+                // in the trace is unknown (the panic is shown last).
+                let (at, attempted) = current_exec()
+                    .and_then(|cell| cell.try_borrow().ok())
+                    .map(|e| (Some(e.events.len() as u32), e.threads[e.current].pending))
+                    .unwrap_or((None, None));
+                let site = PanicAt {
+                    location,
+                    at,
+                    attempted,
+                };
+                PANIC_SITE.with(|p| *p.borrow_mut() = Some(site));
             } else {
                 previous(info);
             }
         }));
     });
+}
+
+/// Where the last panic of a checked thread happened (taken: each panic is reported once).
+pub(crate) fn take_panic_at() -> Option<PanicAt> {
+    PANIC_SITE.with(|p| p.borrow_mut().take())
 }
 
 struct Silence;
@@ -145,6 +169,114 @@ impl Silence {
 impl Drop for Silence {
     fn drop(&mut self) {
         SILENT.with(|s| s.set(s.get() - 1));
+    }
+}
+
+/// What a runner shows the watchdog ([`Watch`]): which thread's coroutine runs, since which
+/// resume, and the step it was resumed for. Written with relaxed stores at every resume (read
+/// only after a stall, when nothing moves).
+#[derive(Default)]
+pub(crate) struct Heartbeat {
+    resumes: AtomicU64,
+    running: AtomicBool,
+    thread: AtomicUsize,
+    action: AtomicPtr<u8>,
+    action_len: AtomicUsize,
+    site: AtomicPtr<Location<'static>>,
+    /// The names of the current execution's threads.
+    names: Mutex<Vec<Arc<str>>>,
+}
+
+impl Heartbeat {
+    /// Thread `t` is resumed, for its pending operation `op` (none when it starts).
+    fn resumed(&self, t: usize, op: Option<(&'static str, &'static Location<'static>)>) {
+        self.resumes.fetch_add(1, Ordering::Relaxed);
+        self.thread.store(t, Ordering::Relaxed);
+        let (action, site) = match op {
+            Some((action, site)) => (action, site as *const Location<'static>),
+            None => ("", std::ptr::null()),
+        };
+        self.action
+            .store(action.as_ptr().cast_mut(), Ordering::Relaxed);
+        self.action_len.store(action.len(), Ordering::Relaxed);
+        self.site.store(site.cast_mut(), Ordering::Relaxed);
+        self.running.store(true, Ordering::Relaxed);
+    }
+
+    /// What the stalled thread was doing, for [`EngineError::Stalled`](super::EngineError).
+    fn describe(&self, stall: Duration) -> String {
+        let t = self.thread.load(Ordering::Relaxed);
+        let name = self
+            .names
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(t)
+            .map_or_else(|| format!("thread #{t}"), |n| n.to_string());
+        let site = self.site.load(Ordering::Relaxed);
+        let len = self.action_len.load(Ordering::Relaxed);
+        let ptr = self.action.load(Ordering::Relaxed);
+        // SAFETY: both were stored together from a `&'static str` and a `&'static Location`
+        // (or null) at the last resume, and nothing has moved since (the thread is stalled).
+        let last = unsafe {
+            match site.as_ref() {
+                Some(site) => {
+                    let action =
+                        std::str::from_utf8_unchecked(std::slice::from_raw_parts(ptr, len));
+                    format!(
+                        "after its step '{action}' at {}:{}",
+                        site.file(),
+                        site.line()
+                    )
+                }
+                None => "after it started".to_string(),
+            }
+        };
+        format!(
+            "{name} ran for {stall:?} {last} without reaching its next visible operation: it is \
+             probably blocked in code threadcheck cannot see (a std::sync::Mutex or another \
+             real lock held across a visible step, a channel, I/O, a real sleep) or loops \
+             without a visible operation. Every thread of a checked execution runs on one OS \
+             thread: use the Native runtime's primitives inside a check (Budget::max_stall)"
+        )
+    }
+}
+
+/// The watchdog's view of a search: the heartbeats of its runners (one per worker).
+#[derive(Default)]
+pub(crate) struct Watch {
+    beats: Mutex<Vec<Arc<Heartbeat>>>,
+    /// Per heartbeat: the resume count last seen and when it was first seen.
+    seen: Mutex<Vec<(u64, Instant)>>,
+}
+
+impl Watch {
+    /// A heartbeat for a new runner.
+    pub(crate) fn heartbeat(&self) -> Arc<Heartbeat> {
+        let beat = Arc::new(Heartbeat::default());
+        self.beats
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(beat.clone());
+        beat
+    }
+
+    /// The description of a thread that has run for `stall` without reaching a visible
+    /// operation, if one has.
+    pub(crate) fn stalled(&self, stall: Duration) -> Option<String> {
+        let beats = self.beats.lock().unwrap_or_else(|e| e.into_inner());
+        let mut seen = self.seen.lock().unwrap_or_else(|e| e.into_inner());
+        let now = Instant::now();
+        seen.resize(beats.len(), (u64::MAX, now));
+        for (beat, (count, since)) in beats.iter().zip(seen.iter_mut()) {
+            let resumes = beat.resumes.load(Ordering::Relaxed);
+            if resumes != *count || !beat.running.load(Ordering::Relaxed) {
+                *count = resumes;
+                *since = now;
+            } else if now.duration_since(*since) >= stall {
+                return Some(beat.describe(stall));
+            }
+        }
+        None
     }
 }
 
@@ -164,11 +296,14 @@ pub(crate) struct Runner {
     after_end: bool,
     /// The last execution stopped a daemon thread that could still run.
     pub daemons_cut: bool,
-    /// Daemon threads that panicked after the end, with the operation they were attempting if
-    /// it had not taken effect.
-    panics_after_end: Vec<(usize, Option<OpDesc>)>,
+    /// The search goes on past failures ([`Config::explore_all`](super::Config)): a failing
+    /// execution's races must be seen as a complete one's are, including those of the
+    /// operations its other threads still had pending.
+    pub explore_all: bool,
     /// Checked every 4096 steps.
     pub deadline: Option<std::time::Instant>,
+    /// Shown to the watchdog, if there is one.
+    pub heartbeat: Option<Arc<Heartbeat>>,
     end: Option<End>,
     /// The thread that ran the last step.
     prev: Option<usize>,
@@ -198,8 +333,9 @@ impl Runner {
             steps_after_end: 0,
             after_end: false,
             daemons_cut: false,
-            panics_after_end: Vec::new(),
+            explore_all: false,
             deadline: None,
+            heartbeat: None,
             end: None,
             prev: None,
             choices: Vec::new(),
@@ -225,9 +361,30 @@ impl Runner {
 
     /// Resumes thread `t` and handles what it reports.
     fn resume(&mut self, t: usize, input: Input) -> Option<Yield> {
+        if let Some(beat) = &self.heartbeat {
+            let e = self.exec.borrow();
+            let op = match input {
+                Input::Start => None,
+                Input::Attempt => e.threads[t].pending.map(|op| (op.action, op.site)),
+            };
+            beat.resumed(t, op);
+            if matches!(input, Input::Start) {
+                let mut names = beat.names.lock().unwrap_or_else(|e| e.into_inner());
+                names.truncate(t);
+                let known = names.len();
+                names.extend(e.threads[known..=t].iter().map(|th| th.name.clone()));
+            }
+        }
         self.exec.borrow_mut().current = t;
         let coro = self.coros[t].as_mut().expect("a live coroutine");
-        match coro.resume(input) {
+        let result = {
+            let _silence = Silence::new();
+            coro.resume(input)
+        };
+        if let Some(beat) = &self.heartbeat {
+            beat.running.store(false, Ordering::Relaxed);
+        }
+        match result {
             CoroutineResult::Yield(y) => {
                 if let Yield::Abort = y {
                     let reason = self.exec.borrow_mut().abort.take();
@@ -248,30 +405,29 @@ impl Runner {
                 let coro = self.coros[t].take().expect("a live coroutine");
                 self.pool.push(coro.into_stack());
                 let mut e = self.exec.borrow_mut();
-                let attempted = e.threads[t].pending;
                 e.thread_ended(t);
                 if let Err(payload) = result {
+                    let site = take_panic_at().unwrap_or_default();
                     if self.after_end {
                         // Not a failure after the end, but it may be one before it (see
                         // `Exec::add_pending_events`).
+                        e.panics_after_end.push((t, site.attempted));
                         drop(e);
                         std::mem::forget(payload);
-                        PANIC_SITE.with(|p| p.borrow_mut().take());
-                        self.panics_after_end.push((t, attempted));
                         return None;
                     }
                     let mut message = panic_message(&payload);
                     if let Some((who, first)) = &e.first_caught {
                         message = format!("{message} (earlier, {who} panicked: {first})");
                     }
-                    let location = PANIC_SITE.with(|p| p.borrow_mut().take());
                     drop(e);
                     // The payload may own Native objects: leak it rather than drop it here.
                     std::mem::forget(payload);
                     self.end.get_or_insert(End::Panic {
                         thread: t,
                         message,
-                        location,
+                        location: site.location,
+                        at: site.at,
                     });
                 }
                 None
@@ -320,7 +476,6 @@ impl Runner {
 
     /// Runs one execution under `strategy`.
     pub(crate) fn run(&mut self, strategy: &mut dyn Strategy) -> End {
-        let _silence = Silence::new();
         let _installed = Installed::new(&self.exec);
         {
             let mut e = self.exec.borrow_mut();
@@ -337,7 +492,7 @@ impl Runner {
         self.choices.clear();
         self.after_end = false;
         self.daemons_cut = false;
-        self.panics_after_end.clear();
+        take_panic_at();
         let follow_daemons = strategy.needs_clocks();
         let mut steps_after_end: u64 = 0;
         let main = self.main.clone();
@@ -346,15 +501,24 @@ impl Runner {
         self.coros.push(Some(coro));
         self.resume(0, Input::Start);
         let mut steps: u64 = 0;
+        // A failure found when the program ended, while the daemons are followed further.
+        let mut failed_at_end: Option<End> = None;
         let end = loop {
             if self.end.is_some() {
                 break self.end.take().expect("an end");
             }
             if !self.after_end && self.finished() {
+                if let Some(end) = self.unclaimed_panic() {
+                    if !self.explore_all || !follow_daemons || !self.any_live() {
+                        break end;
+                    }
+                    failed_at_end = Some(end);
+                }
                 if !follow_daemons || !self.any_live() {
                     break End::Complete;
                 }
                 self.after_end = true;
+                self.exec.borrow_mut().after_end = true;
             }
             if self.after_end {
                 if steps_after_end >= self.steps_after_end {
@@ -390,6 +554,10 @@ impl Runner {
                         // Only daemon threads are left, all blocked: the program is over.
                         break End::Complete;
                     }
+                    // A thread's panic that nobody joined comes first: it may be the cause.
+                    if let Some(end) = self.unclaimed_panic() {
+                        break end;
+                    }
                     break End::Deadlock {
                         waits: self.deadlock_lines(),
                     };
@@ -399,18 +567,41 @@ impl Runner {
             }
         };
         self.reclaim();
+        let end = match (end, failed_at_end) {
+            (End::Complete, Some(failure)) => failure,
+            (end, _) => end,
+        };
         // A search that learns from races must also see those of the operations that
-        // abandoned daemon threads left pending.
-        let performed = (strategy.needs_clocks() && matches!(end, End::Complete)).then(|| {
-            self.exec
-                .borrow_mut()
-                .add_pending_events(&self.panics_after_end)
+        // abandoned daemon threads left pending (and, past failures, the other threads).
+        let maximal = match end {
+            End::Complete => true,
+            End::Panic { .. } | End::Deadlock { .. } => self.explore_all,
+            _ => false,
+        };
+        let performed = (strategy.needs_clocks() && maximal).then(|| {
+            let mut e = self.exec.borrow_mut();
+            let panics = std::mem::take(&mut e.panics_after_end);
+            let performed = e.add_pending_events(&panics);
+            e.panics_after_end = panics;
+            performed
         });
         strategy.end_execution(&self.exec.borrow(), &self.choices, &end);
         if let Some(performed) = performed {
             self.exec.borrow_mut().drop_pending_events(performed);
         }
         end
+    }
+
+    /// The failure of a thread's panic that no `join` returned to the program, if any.
+    fn unclaimed_panic(&self) -> Option<End> {
+        let e = self.exec.borrow();
+        let c = e.unclaimed_panic()?;
+        Some(End::Panic {
+            thread: c.thread,
+            message: c.message.clone(),
+            location: c.location.clone(),
+            at: c.at,
+        })
     }
 
     /// Some thread (necessarily a daemon, once the program has ended) is still running.
@@ -459,6 +650,15 @@ impl Runner {
             lines.push(format!("{line} at {}:{}", op.site.file(), op.site.line()));
         }
         lines
+    }
+}
+
+impl Drop for Runner {
+    /// Coroutines still suspended are reset, not unwound: unwinding would run their
+    /// destructors, which perform visible operations outside any execution (a panic while the
+    /// engine itself unwinds would abort the process).
+    fn drop(&mut self) {
+        self.reclaim();
     }
 }
 
@@ -730,11 +930,15 @@ impl Ctl<'_> {
     pub(crate) fn try_run(&mut self, t: usize, preemption: bool) -> Attempt {
         let hash = {
             let mut e = self.runner.exec.borrow_mut();
-            if e.known_blocked(t) {
+            // A thread a recorded schedule names may not exist (or be done) in this execution
+            // if the program is not deterministic: it cannot run (a replay then says so).
+            let Some(op) = e.threads.get(t).and_then(|th| th.pending) else {
+                return Attempt::Blocked;
+            };
+            if !e.threads[t].started || e.known_blocked(t) {
                 return Attempt::Blocked;
             }
             e.preempting = preemption;
-            let op = e.threads[t].pending.expect("a pending operation");
             op_hash(t, op.obj, op.action)
         };
         let y = self.runner.resume(t, Input::Attempt);

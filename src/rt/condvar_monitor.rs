@@ -24,6 +24,11 @@
 #[doc(hidden)]
 macro_rules! condvar_monitor {
     ($sync:path, $virtual_time:expr) => {
+        $crate::condvar_monitor!($sync, $virtual_time, |_what: &str| {});
+    };
+    // `$refuse` is called with a description when a monitor is created: the std instance
+    // refuses to be created inside a native check.
+    ($sync:path, $virtual_time:expr, $refuse:expr) => {
         use $sync as backend_sync;
 
         /// Spin rounds before sleeping: `1 << round` spin hints for the first `SPIN_ROUNDS`
@@ -67,6 +72,7 @@ macro_rules! condvar_monitor {
 
         impl<S: Send> $crate::rt::Monitor<S> for CondvarMonitor<S> {
             fn new(state: S, _meta: $crate::rt::ObjectMeta) -> Self {
+                ($refuse)("a primitive of the `Std` runtime");
                 CondvarMonitor {
                     slot: backend_sync::Mutex::new(Slot { state, waiters: 0 }),
                     changed: backend_sync::Condvar::new(),

@@ -148,6 +148,27 @@ pub trait Runtime: Sized + Send + Sync + 'static {
     fn catch_unwind<T>(f: impl FnOnce() -> T) -> Result<T, PanicPayload> {
         std::panic::catch_unwind(std::panic::AssertUnwindSafe(f))
     }
+    /// A thread's body panicked and the thread module caught the panic for its `join`: under
+    /// the native engine the panic is a failure of the execution unless a `join` returns it to
+    /// the program ([`Runtime::panic_returned`]) before the program ends. Other runtimes let
+    /// the panic hook report it, as std does.
+    fn thread_panicked(payload: &PanicPayload) {
+        let _ = payload;
+    }
+    /// A `join` (of a thread or a timer) returned a caught panic to the program, which now
+    /// handles it: the native engine no longer counts it as a failure.
+    fn panic_returned(payload: &PanicPayload) {
+        let _ = payload;
+    }
+    /// Runs `start`, which numbers a new thread and calls [`Runtime::spawn`], as the one step
+    /// that starts the thread. Under the native engine the step is scheduled first and `start`
+    /// runs when the scheduler performs it, so that the numbering (`Thread-N`, idents) follows
+    /// the order of the starts the search explores, not the order in which threads reached
+    /// them. Other runtimes just run `start`.
+    #[track_caller]
+    fn start_thread<T>(start: impl FnOnce() -> T) -> T {
+        start()
+    }
     /// Attaches a detail (a value read or written) to the calling thread's last step, for
     /// counterexample traces. Free under runtimes that keep no trace.
     fn note(detail: impl FnOnce() -> String) {

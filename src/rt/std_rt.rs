@@ -10,7 +10,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 mod monitor {
-    crate::condvar_monitor!(std::sync, false);
+    crate::condvar_monitor!(std::sync, false, crate::engine::refuse_inside_check);
 }
 pub use monitor::CondvarMonitor;
 
@@ -32,6 +32,7 @@ impl Runtime for Std {
     type Monitor<S: Send> = CondvarMonitor<S>;
 
     fn spawn(spec: ThreadSpec, body: Box<dyn FnOnce() + Send + 'static>) -> std::io::Result<()> {
+        crate::engine::refuse_inside_check("a thread of the `Std` runtime");
         std::thread::Builder::new()
             .name(spec.name.to_string())
             .spawn(body)
@@ -73,6 +74,7 @@ impl<T: Send> RuntimeMutex<T> for StdMutex<T> {
         T: 'a;
 
     fn new(value: T, _meta: ObjectMeta) -> Self {
+        crate::engine::refuse_inside_check("a lock of the `Std` runtime");
         StdMutex(parking_lot::Mutex::new(value))
     }
 

@@ -93,7 +93,11 @@ impl<T: Send + 'static, R: Runtime> JoinHandle<T, R> {
         let shared = self.shared.clone();
         Box::new(move || {
             R::set_thread_slot(info.clone());
-            let mut outcome = Some(R::catch_unwind(f).map_err(JoinError::Panicked));
+            let outcome = R::catch_unwind(f);
+            if let Err(payload) = &outcome {
+                R::thread_panicked(payload);
+            }
+            let mut outcome = Some(outcome.map_err(JoinError::Panicked));
             let op = Op::new("finish", Access::Write).settling(Settle::Settles);
             shared.state.op(op, Wait::No, |state| {
                 *state = State::Finished(outcome.take().expect("a thread finishes once"));
@@ -154,7 +158,11 @@ impl<T: Send + 'static, R: Runtime> JoinHandle<T, R> {
             },
             State::Joined => Some(Err(JoinError::Cancelled)),
         });
-        outcome.unwrap_or(Err(JoinError::Timeout))
+        let outcome = outcome.unwrap_or(Err(JoinError::Timeout));
+        if let Err(JoinError::Panicked(payload)) = &outcome {
+            R::panic_returned(payload);
+        }
+        outcome
     }
 
     /// Whether the thread is still running (`t.is_alive()`).

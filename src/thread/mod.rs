@@ -227,32 +227,37 @@ impl<R: Runtime> Builder<R> {
     {
         let parent = current_in::<R>();
         let program = parent.program.clone();
-        let number = program.next_number.fetch_add(1, Ordering::Relaxed);
-        let info = Arc::new(ThreadInfo {
-            name: match self.name {
-                Some(name) => name.into(),
-                None => default_name(number),
-            },
-            ident: number,
-            daemon: self.daemon.unwrap_or(parent.daemon),
-            program,
-        });
-        let handle = JoinHandle::<T, R>::new(info.clone());
-        if !info.daemon {
-            info.program.started();
-        }
-        let spec = ThreadSpec {
-            name: info.name.clone(),
-            daemon: info.daemon,
-        };
-        let body = handle.body(f);
-        if let Err(e) = R::spawn(spec, body) {
+        let daemon = self.daemon.unwrap_or(parent.daemon);
+        // The number is taken inside the start step: which of two threads starting children
+        // gets `Thread-3` is decided by the order of their starts, which the checker explores.
+        R::start_thread(move || {
+            let number = program.next_number.fetch_add(1, Ordering::Relaxed);
+            let info = Arc::new(ThreadInfo {
+                name: match self.name {
+                    Some(name) => name.into(),
+                    None => default_name(number),
+                },
+                ident: number,
+                daemon,
+                program,
+            });
+            let handle = JoinHandle::<T, R>::new(info.clone());
             if !info.daemon {
-                info.program.exited();
+                info.program.started();
             }
-            return Err(e);
-        }
-        Ok(handle)
+            let spec = ThreadSpec {
+                name: info.name.clone(),
+                daemon: info.daemon,
+            };
+            let body = handle.body(f);
+            if let Err(e) = R::spawn(spec, body) {
+                if !info.daemon {
+                    info.program.exited();
+                }
+                return Err(e);
+            }
+            Ok(handle)
+        })
     }
 }
 

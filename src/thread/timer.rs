@@ -190,6 +190,9 @@ fn run<R: Runtime>(
         return Ok(());
     }
     let outcome = R::catch_unwind(function);
+    if let Err(payload) = &outcome {
+        R::thread_panicked(payload);
+    }
     let finish = Op {
         action: "finish",
         access: Access::Write,
@@ -297,7 +300,10 @@ impl<R: Runtime> Timer<R> {
     /// ```
     #[track_caller]
     pub fn join(self) -> Result<(), JoinError> {
-        self.thread.join()?.map_err(JoinError::Panicked)
+        self.thread.join()?.map_err(|payload| {
+            R::panic_returned(&payload);
+            JoinError::Panicked(payload)
+        })
     }
 
     /// Whether the timer thread is still running (`timer.is_alive()`).
