@@ -376,6 +376,29 @@ fn sixty_four_threads_and_no_more() {
     assert_eq!(err, EngineError::TooManyThreads(65));
 }
 
+/// Regression: a program spawning 100 threads was told "65 threads: the engine supports 64"
+/// (65 is the index of the refused thread, not a count). The message now says what is known:
+/// more than 64 were started, and what the limit is.
+#[test]
+fn too_many_threads_names_the_limit_not_a_wrong_count() {
+    let err = check(&Config::default(), || {
+        let workers: Vec<_> = (0..100)
+            .map(|_| JoinHandle::<(), Native>::spawn(|| {}))
+            .collect();
+        for w in workers {
+            w.join().unwrap();
+        }
+    })
+    .unwrap_err();
+    assert!(matches!(err, EngineError::TooManyThreads(_)), "{err:?}");
+    let text = err.to_string();
+    assert_eq!(
+        text,
+        "the program started more than 64 threads; the engine supports 64 (main + 64 spawned)"
+    );
+    assert!(!text.contains("65") && !text.contains("100"), "{text}");
+}
+
 /// Property: a panic caught by `join` is a value, not a failure; if main then panics because of
 /// it, the report says which thread panicked first and why.
 #[test]
