@@ -328,7 +328,9 @@ fn state_caching_finds_the_bugs() {
 /// Property: every model gets its expected verdict with state caching, as it does without
 /// (sizes small enough for a debug build: the seed counters' 100000 iterations have 10^10
 /// states; DPOR with the section reductions is the search for those). A "holds" is a proof,
-/// except for `daemon`, whose endless daemon is cut as in the stateless search.
+/// except for `daemon`, whose endless daemon is cut as in the stateless search. The models
+/// come with the `cli` feature.
+#[cfg(feature = "cli")]
 #[test]
 fn every_model_gets_its_expected_verdict_with_state_caching() {
     use threadcheck::models;

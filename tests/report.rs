@@ -1,11 +1,16 @@
 //! The text report, the explanation and the conflict analysis, on hand-built failures (the
-//! engine is not needed: a [`Failure`] is plain data).
+//! engine is not needed: a [`Failure`] is plain data), and on a few failures the native engine
+//! found (its deadlock lines, its panic step, its step count).
 
 mod report_fixtures;
 
 use report_fixtures::*;
-use threadcheck::engine::{Failure, FailureKind, Schedule};
-use threadcheck::report::{conflict, explain, render_text, Conflict, Trace};
+use std::sync::Arc;
+use threadcheck::engine::{check, Config, Failure, FailureKind, Schedule, Verdict};
+use threadcheck::report::{conflict, explain, render_html, render_text, Conflict, Trace};
+use threadcheck::rt::Native;
+use threadcheck::sync::{Event, Lock, Var};
+use threadcheck::thread::JoinHandle;
 
 const SCREEN_LINES: usize = 40;
 const SCREEN_COLUMNS: usize = 100;
@@ -451,4 +456,200 @@ fn long_irregular_traces_elide_unrelated_steps() {
     assert!(text.contains("▶ read Var x -> 7"), "{text}");
     assert!(text.contains("▶ write Var x <- 8"), "{text}");
     assert!(explain(&failure).contains("Thread-1 read Var x = 7 (line 12)"));
+}
+
+/// The failure the native engine's exhaustive search finds in `body`.
+fn engine_failure(body: impl Fn() + Send + Sync + 'static) -> Failure {
+    let report = check(&Config::default(), body).unwrap();
+    assert_ne!(report.verdict, Verdict::Holds);
+    report.failure.expect("a failure")
+}
+
+/// The line of the step where `thread` performed `action` on `object` (the last such step).
+fn line_of(f: &Failure, thread: &str, action: &str, object: &str) -> u32 {
+    let t = f
+        .trace
+        .threads
+        .iter()
+        .position(|d| d.name == thread)
+        .expect("the thread");
+    f.trace
+        .steps
+        .iter()
+        .rev()
+        .find(|s| s.thread == t && s.action == action && s.object == object)
+        .unwrap_or_else(|| panic!("no {action} {object} by {thread}"))
+        .line
+}
+
+/// The line the engine's deadlock line for `thread` ends with (`" at file:line"`): where it
+/// waits.
+fn wait_line_of(f: &Failure, thread: &str) -> u32 {
+    let FailureKind::Deadlock { waits } = &f.kind else {
+        panic!("not a deadlock: {:?}", f.kind)
+    };
+    let line = waits
+        .iter()
+        .find(|w| w.starts_with(&format!("{thread} waits")))
+        .expect("the thread's line");
+    line.rsplit_once(':').unwrap().1.parse().unwrap()
+}
+
+/// Regression: the engine's deadlock lines end with the site where the *waiting* thread is
+/// blocked ("Thread-1 waits for Lock gate, held by MainThread at tests/report.rs:N"). The
+/// report read that site as part of the holder's name, and printed "held by MainThread at
+/// ...:N", the waiter's line. Now the waiter's line is said as such, and the holder's comes
+/// from the trace: its acquisition of the lock.
+#[test]
+fn deadlock_report_says_where_the_holder_took_the_lock() {
+    let f = engine_failure(|| {
+        let gate = Arc::new(Lock::<(), Native>::named("gate", ()));
+        let never = Arc::new(Event::<Native>::named("never"));
+        let _held = gate.lock();
+        let g = gate.clone();
+        let t = JoinHandle::<(), Native>::spawn(move || drop(g.lock()));
+        never.wait(); // nobody sets it: no cycle, every thread blocked
+        t.join().unwrap();
+    });
+    let acquired = line_of(&f, "MainThread", "acquire", "Lock gate");
+    let waits = wait_line_of(&f, "Thread-1");
+    assert_ne!(acquired, waits);
+    let text = explain(&f);
+    let expected = format!(
+        "Thread-1 waits at line {waits} for Lock gate, held by MainThread (acquired at line \
+         {acquired})"
+    );
+    assert!(text.contains(&expected), "missing {expected:?} in:\n{text}");
+    assert!(!text.contains("held by MainThread at"), "{text}");
+    let report = render_text(&f, &ctx("gate", false));
+    assert!(
+        report.contains(&format!(
+            "⊘ waits at line {waits} for Lock gate (held by MainThread)"
+        )),
+        "{report}"
+    );
+    assert!(!report.contains("held by MainThread at"), "{report}");
+}
+
+/// The lock-order deadlock found by the engine is explained as a cycle (the holders parsed
+/// from the engine's lines, sites and all), each lock with the line where it was acquired.
+#[test]
+fn engine_deadlock_is_explained_as_a_cycle_with_acquisition_lines() {
+    let f = engine_failure(|| {
+        let a = Arc::new(Lock::<(), Native>::named("a", ()));
+        let b = Arc::new(Lock::<(), Native>::named("b", ()));
+        let (a2, b2) = (a.clone(), b.clone());
+        let t1 = JoinHandle::<(), Native>::spawn(move || {
+            let _a = a2.lock();
+            let _b = b2.lock();
+        });
+        let t2 = JoinHandle::<(), Native>::spawn(move || {
+            let _b = b.lock();
+            let _a = a.lock();
+        });
+        t1.join().unwrap();
+        t2.join().unwrap();
+    });
+    let Some(Conflict::Deadlock(d)) = conflict(&f) else {
+        panic!("no deadlock analysis")
+    };
+    assert_eq!(d.cycle.len(), 2, "{d:?}");
+    let text = explain(&f);
+    for (me, mine, other, theirs) in [
+        ("Thread-1", "Lock a", "Lock b", "Thread-2"),
+        ("Thread-2", "Lock b", "Lock a", "Thread-1"),
+    ] {
+        let clause = format!(
+            "{me} holds {mine} (acquired at line {}) and waits at line {} for {other}",
+            line_of(&f, me, "acquire", mine),
+            wait_line_of(&f, me)
+        );
+        assert!(text.contains(&clause), "missing {clause:?} in:\n{text}");
+        assert!(!text.contains(&format!("held by {theirs} at")), "{text}");
+    }
+}
+
+/// Regression: the header counted the engine's panic step (an outcome, not a scheduled step):
+/// "16 steps" for a 15-step schedule. The text and HTML headers and the panic explanation now
+/// count `Failure::steps`, and the explanation no longer calls the panic its thread's last step.
+#[test]
+fn report_headers_count_the_steps_of_the_schedule() {
+    let f = engine_failure(|| {
+        let v = Arc::new(Var::<u32, Native>::named("v", 0));
+        let w = {
+            let v = v.clone();
+            JoinHandle::<(), Native>::spawn(move || v.set(1))
+        };
+        let seen = v.get();
+        w.join().unwrap();
+        if seen != 1 {
+            panic!("read too early");
+        }
+    });
+    let n = f.steps;
+    assert_eq!(f.trace.steps.last().unwrap().action, "panic");
+    assert_eq!(
+        f.trace.steps.len() as u64,
+        n + 1,
+        "the panic is a row, not a step"
+    );
+    let text = render_text(&f, &ctx("early", false));
+    let summary = text.lines().nth(1).unwrap();
+    assert!(summary.starts_with(&format!("{n} steps, ")), "{summary}");
+    let html = render_html(&f, &ctx("early", false));
+    assert!(html.contains(&format!("{n} steps · ")), "the HTML header");
+    let words = explain(&f);
+    assert!(words.contains(&format!("of {n} overall")), "{words}");
+    assert!(!words.contains("“panic "), "{words}");
+    let line = f.trace.steps.last().unwrap().line;
+    assert!(
+        words.contains(&format!(
+            "MainThread panicked at line {line} with “read too early"
+        )),
+        "{words}"
+    );
+}
+
+/// Regression: a `Var` holding `Var`s showed `[Var { .. }]` in traces; under the checking
+/// runtimes (where reading in `Debug` would be a step) it shows their names.
+#[test]
+fn a_var_of_vars_shows_their_names_in_the_trace() {
+    let f = engine_failure(|| {
+        let cells: Vec<Arc<Var<u8, Native>>> = ["a", "b"]
+            .iter()
+            .map(|name| Arc::new(Var::named(name, 0)))
+            .collect();
+        let table = Var::<Vec<Arc<Var<u8, Native>>>, Native>::named("table", cells);
+        let seen = table.get();
+        panic!("{} cells", seen.len());
+    });
+    let read = f
+        .trace
+        .steps
+        .iter()
+        .find(|s| s.action == "read" && s.object == "Var table")
+        .expect("the read of the table");
+    assert_eq!(
+        read.detail.as_deref(),
+        Some(r#"-> [Var { name: "a", .. }, Var { name: "b", .. }]"#)
+    );
+}
+
+/// Under `Std`, where reading is no visible step, a `Var`'s `Debug` shows its value, and a
+/// variable reached again through its own value (a cycle) by name only instead of looping.
+#[test]
+fn a_std_var_shows_its_value_and_survives_a_cycle() {
+    use threadcheck::rt::Std;
+    #[derive(Clone, Debug)]
+    struct Node(Option<Arc<Var<Node, Std>>>);
+    let inner = Var::<u8, Std>::named("inner", 7);
+    assert_eq!(format!("{inner:?}"), r#"Var { name: "inner", value: 7 }"#);
+    let v = Arc::new(Var::<Node, Std>::named("v", Node(None)));
+    v.set(Node(Some(v.clone())));
+    assert_eq!(
+        format!("{v:?}"),
+        r#"Var { name: "v", value: Node(Some(Var { name: "v", .. })) }"#
+    );
+    assert!(v.get().0.is_some());
+    v.set(Node(None)); // breaks the cycle
 }

@@ -149,9 +149,10 @@ impl From<EngineError> for UsageError {
                  with the parameters printed with it"
             ),
             e @ (EngineError::Unsupported(_) | EngineError::Stalled(_)) => e.to_string(),
-            EngineError::TooManyThreads(n) => {
-                format!("the model starts {n} threads; the native engine supports at most 64")
-            }
+            // The count is the thread that was refused, not how many the model would start.
+            EngineError::TooManyThreads(_) => "the model starts more than 64 threads; the native \
+                                               engine supports 64 (main + 64 spawned)"
+                .to_string(),
         })
     }
 }
@@ -193,7 +194,12 @@ pub(crate) fn native_message(failure: &engine::Failure) -> String {
             if waits.is_empty() {
                 "deadlock: every live thread is blocked".to_string()
             } else {
-                format!("deadlock: {}", waits.join("; "))
+                // Each thread's line as the report words it: where it waits, and where the
+                // holder acquired what it waits for (the engine's line has only the former).
+                format!(
+                    "deadlock: {}",
+                    crate::report::wait_lines(failure).join("; ")
+                )
             }
         }
         FailureKind::StepBound { steps } => format!(

@@ -381,7 +381,10 @@ impl fmt::Display for EngineError {
         match self {
             EngineError::BadSchedule(why) => write!(f, "bad schedule: {why}"),
             EngineError::ReplayDiverged(why) => write!(f, "replay diverged: {why}"),
-            EngineError::TooManyThreads(n) => write!(f, "{n} threads: the engine supports 64"),
+            EngineError::TooManyThreads(_) => f.write_str(
+                "the program started more than 64 threads; the engine supports 64 (main + 64 \
+                 spawned)",
+            ),
             EngineError::Unsupported(why) => write!(f, "not checkable: {why}"),
             EngineError::Stalled(why) => write!(f, "the check stalled: {why}"),
         }

@@ -121,6 +121,12 @@ impl Strategy for Random {
 /// priorities, the highest-priority enabled thread runs, and at `depth - 1` random steps the
 /// running thread drops to a priority below every initial one. A yield drops the yielding
 /// thread to the lowest priority so far.
+///
+/// The change points are drawn uniformly from the steps of the program, `0..k`, where `k` is
+/// the most steps an execution has taken so far ([`FIRST_LENGTH`] for the first execution,
+/// which is then measured like the others). PCT finds a bug of depth `d` with probability at
+/// least `1 / (n k^(d-1))` per run only if `k` is the program's length: a larger `k` wastes
+/// change points on steps that never happen.
 pub(crate) struct Pct {
     depth: u32,
     seed: u64,
@@ -129,10 +135,14 @@ pub(crate) struct Pct {
     rng: Rng,
     priorities: Vec<i64>,
     change_points: Vec<u64>,
-    /// Longest execution seen: the step count change points are drawn from.
-    estimate: u64,
+    /// The most steps an execution took so far (0 before the first): the program's length,
+    /// over which change points are drawn.
+    longest: u64,
     lowest: i64,
 }
+
+/// The length assumed for the first execution, before any has been measured.
+const FIRST_LENGTH: u64 = 16;
 
 impl Pct {
     pub(crate) fn new(depth: u32, seed: u64, iterations: u64) -> Pct {
@@ -144,7 +154,7 @@ impl Pct {
             rng: Rng::new(seed, 0),
             priorities: Vec::new(),
             change_points: Vec::new(),
-            estimate: 64,
+            longest: 0,
             lowest: 0,
         }
     }
@@ -159,9 +169,14 @@ impl Strategy for Pct {
         self.iteration += 1;
         self.priorities.clear();
         self.change_points.clear();
+        let length = if self.longest == 0 {
+            FIRST_LENGTH
+        } else {
+            self.longest
+        };
         for _ in 1..self.depth {
-            self.change_points
-                .push(1 + self.rng.below(self.estimate.max(1)));
+            // A step index: the change happens before the step `ctl.step()` counts as this.
+            self.change_points.push(self.rng.below(length));
         }
         self.lowest = 0;
         true
@@ -193,8 +208,8 @@ impl Strategy for Pct {
         run_first(ctl, order.into_iter())
     }
 
-    fn end_execution(&mut self, exec: &Exec, _: &[Choice], _: &End) {
-        self.estimate = self.estimate.max(exec.events.len() as u64);
+    fn end_execution(&mut self, _: &Exec, choices: &[Choice], _: &End) {
+        self.longest = self.longest.max(choices.len() as u64);
     }
 
     fn complete(&self) -> bool {

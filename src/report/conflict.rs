@@ -8,8 +8,8 @@
 //!   read over the others' updates. When there are several, the one that lost the most updates is
 //!   reported (ties: the earliest);
 //! * a **deadlock** is the wait-for graph of [`FailureKind::Deadlock`]'s lines (`"T waits for O,
-//!   held by H"`), completed from the trace (who acquired `O` last without releasing it), and its
-//!   cycle, if it has one.
+//!   held by H at file:line"`, the site being where `T` waits), completed from the trace (who
+//!   acquired `O` last without releasing it, and where), and its cycle, if it has one.
 
 use super::format::{is_acquire, is_read, is_release, is_write};
 use super::trace::Trace;
@@ -62,6 +62,7 @@ pub struct LostUpdate {
 /// let b = BlockedThread {
 ///     thread: "Thread-1".into(),
 ///     waits_for: "Lock b".into(),
+///     waits_at: Some(("models/deadlock.rs".into(), 22)),
 ///     held_by: Some("Thread-2".into()),
 ///     acquired_at: Some(4),
 /// };
@@ -71,12 +72,16 @@ pub struct LostUpdate {
 pub struct BlockedThread {
     /// The waiting thread's name.
     pub thread: String,
-    /// What it waits for (`"Lock b"`, `"Thread Thread-1"`), or the engine's whole line when it
-    /// could not be parsed.
+    /// What it waits for (`"Lock b"`, `"Thread Thread-1"`), or the engine's whole line (without
+    /// its site) when it could not be parsed.
     pub waits_for: String,
+    /// Where it waits: the source file and line of its blocked operation, from the engine's
+    /// line (`"... at models/deadlock.rs:22"`). Not where the holder acquired the resource.
+    pub waits_at: Option<(String, u32)>,
     /// The thread holding it, from the engine's line or else from the trace.
     pub held_by: Option<String>,
-    /// The step at which `held_by` acquired it, if the trace shows it.
+    /// The step at which `held_by` acquired it, if the trace shows it: its site is where the
+    /// holder took the resource.
     pub acquired_at: Option<usize>,
 }
 
@@ -85,7 +90,8 @@ pub struct BlockedThread {
 /// ```
 /// use threadcheck::report::{BlockedThread, DeadlockCycle};
 /// let wait = |t: &str, o: &str, h: &str| BlockedThread {
-///     thread: t.into(), waits_for: o.into(), held_by: Some(h.into()), acquired_at: None,
+///     thread: t.into(), waits_for: o.into(), waits_at: None, held_by: Some(h.into()),
+///     acquired_at: None,
 /// };
 /// let d = DeadlockCycle {
 ///     blocked: vec![wait("Thread-1", "Lock b", "Thread-2"), wait("Thread-2", "Lock a", "Thread-1")],
@@ -347,19 +353,54 @@ fn holders(trace: &Trace) -> HashMap<&str, Vec<(usize, usize)>> {
     held
 }
 
-/// Parses `"T waits for O, held by H"` (the `held by` part optional).
-fn parse_wait(line: &str) -> (String, String, Option<String>) {
+/// One engine deadlock line, parsed.
+#[derive(Debug, PartialEq, Eq)]
+struct Wait {
+    thread: String,
+    object: String,
+    holder: Option<String>,
+    /// Where the waiting thread waits (its blocked operation's site).
+    site: Option<(String, u32)>,
+}
+
+/// Splits the site the engine appends to a deadlock line (`"... at src/x.rs:12"`, where the
+/// waiting thread is blocked) from the rest.
+fn split_site(line: &str) -> (&str, Option<(String, u32)>) {
+    if let Some((rest, site)) = line.rsplit_once(" at ") {
+        if let Some((file, l)) = site.trim().rsplit_once(':') {
+            if let Ok(l) = l.parse::<u32>() {
+                if !file.is_empty() {
+                    return (rest, Some((file.to_string(), l)));
+                }
+            }
+        }
+    }
+    (line, None)
+}
+
+/// Parses `"T waits for O, held by H at file:line"` (the `held by` part and the site optional;
+/// the site is where `T` waits, not where `H` acquired `O`).
+fn parse_wait(line: &str) -> Wait {
+    let line = line.trim().trim_end_matches('.');
+    let (line, site) = split_site(line);
     let Some((thread, rest)) = line.split_once(" waits for ") else {
-        return (String::new(), line.trim().to_string(), None);
+        return Wait {
+            thread: String::new(),
+            object: line.trim().to_string(),
+            holder: None,
+            site,
+        };
     };
-    let rest = rest.trim().trim_end_matches('.');
-    match rest.rsplit_once(", held by ") {
-        Some((object, holder)) => (
-            thread.trim().to_string(),
-            object.trim().to_string(),
-            Some(holder.trim().to_string()),
-        ),
-        None => (thread.trim().to_string(), rest.to_string(), None),
+    let rest = rest.trim();
+    let (object, holder) = match rest.rsplit_once(", held by ") {
+        Some((object, holder)) => (object.trim(), Some(holder.trim().to_string())),
+        None => (rest, None),
+    };
+    Wait {
+        thread: thread.trim().to_string(),
+        object: object.to_string(),
+        holder,
+        site,
     }
 }
 
@@ -375,7 +416,12 @@ fn deadlock(waits: &[String], trace: &Trace) -> DeadlockCycle {
     let blocked: Vec<BlockedThread> = waits
         .iter()
         .map(|line| {
-            let (thread, object, holder) = parse_wait(line);
+            let Wait {
+                thread,
+                object,
+                holder,
+                site,
+            } = parse_wait(line);
             let entries = held.get(object.as_str());
             let (held_by, acquired_at) = match (holder, entries) {
                 (Some(h), Some(list)) => {
@@ -397,6 +443,7 @@ fn deadlock(waits: &[String], trace: &Trace) -> DeadlockCycle {
             BlockedThread {
                 thread,
                 waits_for: object,
+                waits_at: site,
                 held_by,
                 acquired_at,
             }
@@ -440,20 +487,54 @@ fn find_cycle(blocked: &[BlockedThread]) -> Vec<usize> {
 mod tests {
     use super::*;
 
-    /// The engine's deadlock lines parse with and without a holder; garbage is kept whole.
+    fn wait(thread: &str, object: &str, holder: Option<&str>, site: Option<(&str, u32)>) -> Wait {
+        Wait {
+            thread: thread.into(),
+            object: object.into(),
+            holder: holder.map(Into::into),
+            site: site.map(|(f, l)| (f.into(), l)),
+        }
+    }
+
+    /// The engine's deadlock lines parse with and without a holder and a site (the waiter's,
+    /// never part of the holder's name); garbage is kept whole.
     #[test]
     fn parses_wait_lines() {
         assert_eq!(
             parse_wait("Thread-1 waits for Lock b, held by Thread-2"),
-            ("Thread-1".into(), "Lock b".into(), Some("Thread-2".into()))
+            wait("Thread-1", "Lock b", Some("Thread-2"), None)
+        );
+        assert_eq!(
+            parse_wait("Thread-1 waits for Lock b, held by Thread-2 at src/../models/x.rs:104"),
+            wait(
+                "Thread-1",
+                "Lock b",
+                Some("Thread-2"),
+                Some(("src/../models/x.rs", 104))
+            )
+        );
+        assert_eq!(
+            parse_wait("MainThread waits for Thread Thread-1 (join) at tests/t.rs:9"),
+            wait(
+                "MainThread",
+                "Thread Thread-1 (join)",
+                None,
+                Some(("tests/t.rs", 9))
+            )
         );
         assert_eq!(
             parse_wait("MainThread waits for Thread Thread-1"),
-            ("MainThread".into(), "Thread Thread-1".into(), None)
+            wait("MainThread", "Thread Thread-1", None, None)
         );
         assert_eq!(
-            parse_wait("garbage"),
-            (String::new(), "garbage".into(), None)
+            parse_wait("Thread-3 waits (sleep) at a.rs:3"),
+            wait("", "Thread-3 waits (sleep)", None, Some(("a.rs", 3)))
         );
+        // " at " not followed by a file and a line number is not a site.
+        assert_eq!(
+            parse_wait("T waits for Event meet at noon"),
+            wait("T", "Event meet at noon", None, None)
+        );
+        assert_eq!(parse_wait("garbage"), wait("", "garbage", None, None));
     }
 }

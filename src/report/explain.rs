@@ -1,8 +1,11 @@
 //! The explanation paragraph: what went wrong, in words, derived from [`conflict`] and the
 //! trace.
 
-use super::conflict::{conflict, Conflict, DeadlockCycle, LostUpdate};
-use super::format::{count, main_file, operation, places, site, thousands, value};
+use super::conflict::{conflict, BlockedThread, Conflict, DeadlockCycle, LostUpdate};
+use super::format::{
+    count, is_panic_step, main_file, operation, places, site, site_at, thousands, total_steps,
+    value,
+};
 use super::trace::Trace;
 use super::view::{thread_index, thread_name, view, Row};
 use crate::engine::{Failure, FailureKind};
@@ -68,7 +71,7 @@ pub fn explain(failure: &Failure) -> String {
                 sentences.push(lost_update(lu, trace, main));
                 sentences.push(format!("In the end {thread} panicked: “{message}”."));
             } else {
-                sentences.push(panic(thread, message, trace, main));
+                sentences.push(panic(thread, message, failure, main));
             }
         }
         (FailureKind::StepBound { steps }, found) => {
@@ -193,32 +196,76 @@ fn lost_update(lu: &LostUpdate, trace: &Trace, main: Option<&str>) -> String {
     text
 }
 
-fn deadlock(d: &DeadlockCycle, trace: &Trace, main: Option<&str>) -> String {
-    let acquired = |s: Option<usize>| match s {
-        Some(s) => {
-            let where_ = site(&trace.steps[s], main);
-            if where_.is_empty() {
-                String::new()
-            } else {
-                format!(" (acquired at {where_})")
-            }
-        }
-        None => String::new(),
+/// `" (acquired at line 21)"`: where the holder took the resource (its acquiring step in the
+/// trace), or nothing.
+fn acquired(s: Option<usize>, trace: &Trace, main: Option<&str>) -> String {
+    let Some(step) = s.and_then(|s| trace.steps.get(s)) else {
+        return String::new();
     };
+    let where_ = site(step, main);
+    if where_.is_empty() {
+        String::new()
+    } else {
+        format!(" (acquired at {where_})")
+    }
+}
+
+/// `" at line 22"`: where a blocked thread waits, or nothing.
+fn waits_at(b: &BlockedThread, main: Option<&str>) -> String {
+    let Some((file, line)) = &b.waits_at else {
+        return String::new();
+    };
+    let where_ = site_at(file, *line, main);
+    if where_.is_empty() {
+        String::new()
+    } else {
+        format!(" at {where_}")
+    }
+}
+
+/// `"Thread-1 waits at line 22 for Lock b, held by Thread-2 (acquired at line 27)"`: the
+/// blocked thread's site, then the holder's, each said as what it is.
+pub(crate) fn wait_line(b: &BlockedThread, trace: &Trace, main: Option<&str>) -> String {
+    if b.thread.is_empty() {
+        // A line the analysis could not parse: kept whole, with its site.
+        return format!("{}{}", b.waits_for, waits_at(b, main));
+    }
+    let mut line = format!(
+        "{} waits{} for {}",
+        b.thread,
+        waits_at(b, main),
+        b.waits_for
+    );
+    if let Some(h) = &b.held_by {
+        line.push_str(&format!(
+            ", held by {h}{}",
+            acquired(b.acquired_at, trace, main)
+        ));
+    }
+    line
+}
+
+/// The deadlock's lines as [`wait_line`] words them, with file names (for a message printed
+/// without the report's "lines are in" header).
+#[cfg(feature = "cli")]
+pub(crate) fn wait_lines(failure: &Failure) -> Vec<String> {
+    match conflict(failure) {
+        Some(Conflict::Deadlock(d)) => d
+            .blocked
+            .iter()
+            .map(|b| wait_line(b, &failure.trace, None))
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+fn deadlock(d: &DeadlockCycle, trace: &Trace, main: Option<&str>) -> String {
     let mut parts = Vec::new();
     if d.cycle.is_empty() {
         let lines: Vec<String> = d
             .blocked
             .iter()
-            .map(|b| match &b.held_by {
-                Some(h) => format!(
-                    "{} waits for {}, held by {h}{}",
-                    b.thread,
-                    b.waits_for,
-                    acquired(b.acquired_at)
-                ),
-                None => format!("{} waits for {}", b.thread, b.waits_for),
-            })
+            .map(|b| wait_line(b, trace, main))
             .collect();
         parts.push(format!(
             "Deadlock: every live thread is blocked and none of them can wake the others: {}.",
@@ -233,10 +280,11 @@ fn deadlock(d: &DeadlockCycle, trace: &Trace, main: Option<&str>) -> String {
         // The cycle member waiting for what `me` holds.
         let before = &d.blocked[d.cycle[(pos + k - 1) % k]];
         clauses.push(format!(
-            "{} holds {}{} and waits for {}",
+            "{} holds {}{} and waits{} for {}",
             me.thread,
             before.waits_for,
-            acquired(before.acquired_at),
+            acquired(before.acquired_at, trace, main),
+            waits_at(me, main),
             me.waits_for
         ));
     }
@@ -255,7 +303,7 @@ fn deadlock(d: &DeadlockCycle, trace: &Trace, main: Option<&str>) -> String {
         .iter()
         .enumerate()
         .filter(|(i, _)| !d.cycle.contains(i))
-        .map(|(_, b)| format!("{} waits for {}", b.thread, b.waits_for))
+        .map(|(_, b)| wait_line(b, trace, main))
         .collect();
     if !others.is_empty() {
         parts.push(format!("Also blocked: {}.", others.join("; ")));
@@ -279,15 +327,27 @@ fn ordinal_steps(n: usize) -> String {
     }
 }
 
-fn panic(thread: &str, message: &str, trace: &Trace, main: Option<&str>) -> String {
+fn panic(thread: &str, message: &str, failure: &Failure, main: Option<&str>) -> String {
+    let trace = &failure.trace;
     let t = thread_index(trace, thread);
+    // The thread's steps; the panic itself is the outcome, not one of them.
     let mine: Vec<usize> = match t {
         Some(t) => (0..trace.steps.len())
-            .filter(|&i| trace.steps[i].thread == t)
+            .filter(|&i| trace.steps[i].thread == t && !is_panic_step(&trace.steps[i]))
             .collect(),
         None => Vec::new(),
     };
-    let total = thousands(trace.steps.len() as u64);
+    let total = thousands(total_steps(failure));
+    // Where it panicked, from the engine's panic step.
+    let at_panic = trace
+        .steps
+        .iter()
+        .rev()
+        .find(|s| Some(s.thread) == t && is_panic_step(s))
+        .map(|s| site(s, main))
+        .filter(|s| !s.is_empty())
+        .map(|s| format!(" at {s}"))
+        .unwrap_or_default();
     match mine.last() {
         Some(&last) => {
             let step = &trace.steps[last];
@@ -301,15 +361,16 @@ fn panic(thread: &str, message: &str, trace: &Trace, main: Option<&str>) -> Stri
                 )
             };
             format!(
-                "{thread} panicked with “{message}” right after its {}, “{}” ({place}).",
+                "{thread} panicked{at_panic} with “{message}” right after its {}, “{}” \
+                 ({place}).",
                 ordinal_steps(mine.len()),
                 operation(step),
             )
         }
         None => format!(
-            "{thread} panicked with “{message}” before performing any visible step, after {} of \
-             the other threads.",
-            count(trace.steps.len() as u64, "step")
+            "{thread} panicked{at_panic} with “{message}” before performing any visible step, \
+             after {} of the other threads.",
+            count(total_steps(failure), "step")
         ),
     }
 }

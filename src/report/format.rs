@@ -58,25 +58,50 @@ pub(crate) fn is_library_file(file: &str) -> bool {
         return false;
     };
     let file = file.replace('\\', "/");
-    file.strip_prefix(root)
-        .is_some_and(|rest| !rest.starts_with("models") && !rest.starts_with("bin"))
+    // The models are compiled in from `src/../models/`: theirs is the user's code.
+    file.strip_prefix(root).is_some_and(|rest| {
+        !rest.starts_with("models") && !rest.starts_with("bin") && !rest.starts_with("../")
+    })
 }
 
 /// Where a step happened, as short as is unambiguous: `"line 12"` in the main file,
 /// `"helpers.rs:82"` elsewhere, nothing for the library's own steps.
 pub(crate) fn site(step: &Step, main_file: Option<&str>) -> String {
-    if step.file.is_empty() {
+    site_at(&step.file, step.line, main_file)
+}
+
+/// [`site`] for a source location that is not a step's (where a blocked thread waits).
+pub(crate) fn site_at(file: &str, line: u32, main_file: Option<&str>) -> String {
+    if file.is_empty() {
         return String::new();
     }
-    let in_main = Some(step.file.as_str()) == main_file;
-    if !in_main && is_library_file(&step.file) {
+    let in_main = Some(file) == main_file;
+    if !in_main && is_library_file(file) {
         return String::new();
     }
     if in_main {
-        format!("line {}", step.line)
+        format!("line {line}")
     } else {
-        format!("{}:{}", file_name(&step.file), step.line)
+        format!("{}:{line}", file_name(file))
     }
+}
+
+/// True for the step the engine appends to a trace for a panic (`"panic"`, the message as its
+/// detail): an outcome shown as a row, not a step of the schedule.
+pub(crate) fn is_panic_step(step: &Step) -> bool {
+    step.action == "panic" && step.object.is_empty()
+}
+
+/// The number of steps of the failing execution, as its schedule counts them:
+/// [`Failure::steps`](crate::engine::Failure::steps); for a failure that does not count them
+/// (0: an engine without a schedule), the trace's steps but a final panic.
+pub(crate) fn total_steps(failure: &crate::engine::Failure) -> u64 {
+    if failure.steps > 0 {
+        return failure.steps;
+    }
+    let steps = &failure.trace.steps;
+    let panic = steps.last().is_some_and(is_panic_step);
+    (steps.len() - usize::from(panic)) as u64
 }
 
 /// The operation in the primitive's own words: `"read Var counter -> 41"`.
@@ -256,6 +281,8 @@ mod tests {
         assert!(is_library_file("src/thread/handle.rs"));
         assert!(!is_library_file("models/counter.rs"));
         assert!(!is_library_file("src/models/counter.rs"));
+        // The models as the binary compiles them in (`#[path = "../models/.."]`).
+        assert!(!is_library_file("src/../models/deadlock.rs"));
         assert!(!is_library_file("tests/report.rs"));
     }
 

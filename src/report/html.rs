@@ -4,7 +4,7 @@
 
 use super::conflict::Role;
 use super::explain::explain;
-use super::format::{count, site, thousands};
+use super::format::{count, site, thousands, total_steps};
 use super::text::headline;
 use super::trace::{Step, Trace};
 use super::view::{thread_name, view, Fold, Row, View};
@@ -105,7 +105,7 @@ pub fn render_html(failure: &Failure, ctx: &RenderContext) -> String {
         .map_or(headline.as_str(), |(_, h)| h);
     let mut summary = format!(
         "{} · {}",
-        count(trace.steps.len() as u64, "step"),
+        count(total_steps(failure), "step"),
         count(failure.preemptions as u64, "preemption")
     );
     if v.folded > 0 {

@@ -16,6 +16,8 @@ mod conflict;
 mod explain;
 mod format;
 #[cfg(feature = "cli")]
+pub(crate) use explain::wait_lines;
+#[cfg(feature = "cli")]
 pub(crate) use format::thousands;
 mod html;
 mod text;

@@ -3,7 +3,7 @@
 
 use super::conflict::Role;
 use super::explain::explain;
-use super::format::{count, pad, site, thousands, truncate, width, wrap};
+use super::format::{count, pad, site, thousands, total_steps, truncate, width, wrap};
 use super::trace::{Step, Trace};
 use super::view::{thread_name, view, Row, View};
 use super::RenderContext;
@@ -205,7 +205,7 @@ pub fn render_text(failure: &Failure, ctx: &RenderContext) -> String {
     out.push(paint(&truncate(&head, MAX_WIDTH), Style::BoldRed, color));
     let mut summary = format!(
         "{}, {}",
-        count(trace.steps.len() as u64, "step"),
+        count(total_steps(failure), "step"),
         count(failure.preemptions as u64, "preemption")
     );
     if v.folded > 0 {

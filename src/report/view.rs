@@ -11,7 +11,7 @@
 //! `counter += 1` fold although each writes another value; the fold row states the range.
 
 use super::conflict::{conflict, Conflict, Role};
-use super::format::{count, main_file, places, value};
+use super::format::{count, main_file, places, site_at, value};
 use super::trace::Trace;
 use crate::engine::{Failure, FailureKind};
 use std::collections::HashMap;
@@ -220,7 +220,14 @@ pub(crate) fn view(failure: &Failure) -> View {
                             keep[s] = true;
                         }
                     }
-                    let mut text = format!("⊘ waits for {}", b.waits_for);
+                    let at = b
+                        .waits_at
+                        .as_ref()
+                        .map(|(file, line)| site_at(file, *line, main_file(trace)))
+                        .filter(|s| !s.is_empty())
+                        .map(|s| format!(" at {s}"))
+                        .unwrap_or_default();
+                    let mut text = format!("⊘ waits{at} for {}", b.waits_for);
                     if let Some(h) = &b.held_by {
                         text.push_str(&format!(" (held by {h})"));
                     }

@@ -7,8 +7,10 @@
 //! for that.
 
 use crate::rt::{fingerprint_of, Access, DefaultRuntime, Monitor, ObjectMeta, Op, Runtime, Wait};
+use std::cell::RefCell;
 use std::fmt;
 use std::hash::Hash;
+use std::sync::Arc;
 
 /// A shared variable with separately visible reads and writes.
 ///
@@ -23,6 +25,8 @@ use std::hash::Hash;
 /// ```
 pub struct Var<T: Send, R: Runtime = DefaultRuntime> {
     value: R::Monitor<T>,
+    /// The name traces show, kept for `Debug` (the monitor does not give it back).
+    name: Option<Arc<str>>,
 }
 
 impl<T: Send + Clone + fmt::Debug, R: Runtime> Var<T, R> {
@@ -35,6 +39,7 @@ impl<T: Send + Clone + fmt::Debug, R: Runtime> Var<T, R> {
     pub fn new(value: T) -> Self {
         Var {
             value: Monitor::new(value, ObjectMeta::new("Var")),
+            name: None,
         }
     }
 
@@ -45,8 +50,10 @@ impl<T: Send + Clone + fmt::Debug, R: Runtime> Var<T, R> {
     /// assert_eq!(v.get(), 1);
     /// ```
     pub fn named(name: &str, value: T) -> Self {
+        let meta = ObjectMeta::named("Var", name);
         Var {
-            value: Monitor::new(value, ObjectMeta::named("Var", name)),
+            name: meta.name.clone(),
+            value: Monitor::new(value, meta),
         }
     }
 
@@ -117,12 +124,71 @@ impl<T: Send, R: Runtime> Var<T, R> {
     {
         Var {
             value: self.value.with_fingerprint(fingerprint_of::<T>),
+            name: self.name,
         }
     }
 }
 
-impl<T: Send, R: Runtime> fmt::Debug for Var<T, R> {
+thread_local! {
+    /// The variables whose `Debug` is running on this thread: a variable reached again through
+    /// its own value (an `Arc` cycle) is shown by name only.
+    static SHOWING: RefCell<Vec<usize>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Shows the name, and under [`Std`](crate::rt::Std) the value: there reading it is no
+/// visible step (no checker is watching), while under the checking runtimes a read in `Debug`
+/// would be a step of its own, so only the name is shown (`Var { name: "counter", .. }`): a
+/// trace note such as `-> [Var { name: "a", .. }]` still says which variables a value holds.
+///
+/// ```
+/// use threadcheck::rt::Std;
+/// use threadcheck::sync::Var;
+///
+/// let v = Var::<Vec<u8>, Std>::named("v", vec![1, 2]);
+/// assert_eq!(format!("{v:?}"), r#"Var { name: "v", value: [1, 2] }"#);
+/// assert_eq!(format!("{:?}", Var::<u8, Std>::new(7)), "Var { value: 7 }");
+/// ```
+impl<T: Send + Clone + fmt::Debug, R: Runtime> fmt::Debug for Var<T, R> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("Var { .. }")
+        let mut d = f.debug_struct("Var");
+        if let Some(name) = &self.name {
+            d.field("name", name);
+        }
+        if R::NAME != "std" {
+            return d.finish_non_exhaustive();
+        }
+        let Some(_showing) = Showing::enter(self as *const Self as usize) else {
+            return d.finish_non_exhaustive();
+        };
+        // A copy, formatted after the monitor is released: a value holding other variables
+        // never has two of their locks held at once.
+        let op = Op::new("read", Access::Read);
+        let value = self.value.op(op, Wait::No, |v| Some(v.clone()));
+        d.field("value", &value.expect("a read always proceeds"));
+        d.finish()
+    }
+}
+
+/// A variable's place in [`SHOWING`] while its `Debug` runs (left even if formatting panics).
+struct Showing(usize);
+
+impl Showing {
+    /// `None` if the variable is already being shown on this thread.
+    fn enter(var: usize) -> Option<Showing> {
+        SHOWING.with(|s| {
+            let mut s = s.borrow_mut();
+            if s.contains(&var) {
+                None
+            } else {
+                s.push(var);
+                Some(Showing(var))
+            }
+        })
+    }
+}
+
+impl Drop for Showing {
+    fn drop(&mut self) {
+        SHOWING.with(|s| s.borrow_mut().retain(|&v| v != self.0));
     }
 }
