@@ -316,6 +316,12 @@ pub(crate) struct OutputArgs {
     #[arg(long)]
     pub json: bool,
 
+    /// Print every step of a counterexample: no repeated cycles folded, no unrelated steps
+    /// left out (the HTML page too). Without it, the preemptions and the conflicting steps are
+    /// always shown.
+    #[arg(long)]
+    pub full_trace: bool,
+
     /// No progress indicator on stderr (it is shown only on a terminal, after one second).
     #[arg(long, short)]
     pub quiet: bool,
@@ -507,6 +513,7 @@ impl OutputArgs {
     pub(crate) fn quiet_for_bench() -> OutputArgs {
         OutputArgs {
             json: false,
+            full_trace: false,
             quiet: true,
             verbose: false,
             color: ColorChoice::Never,

@@ -276,6 +276,15 @@ fn run_native(plan: &Plan, executions: &Arc<AtomicU64>) -> Result<Outcome, Usage
             super::progress::thousands(states)
         ));
     }
+    if report.panics_returned > 0 {
+        let n = report.panics_returned;
+        outcome.notes.push(format!(
+            "{} thread panic{} returned to the program by a join (not failures: the program \
+             handles them)",
+            super::progress::thousands(n),
+            if n == 1 { " was" } else { "s were" }
+        ));
+    }
     if plan.strategy.samples()
         && outcome.verdict == Verdict::Inconclusive
         && report.failure.is_none()

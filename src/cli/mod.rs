@@ -461,6 +461,7 @@ fn report(
         model: plan.model.name.to_string(),
         replay_command: replay.clone().unwrap_or_default(),
         color,
+        full_trace: output_args.full_trace,
     };
     let mut html_note = None;
     if let Some(path) = html {

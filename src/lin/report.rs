@@ -292,6 +292,7 @@ pub(crate) fn render_table(failure: &Failure, model: &str, replay: &str) -> Stri
         model: model.to_string(),
         replay_command: replay.to_string(),
         color: false,
+        full_trace: false,
     };
     crate::report::render_text(failure, &ctx)
 }

@@ -81,7 +81,7 @@ pub fn explain(failure: &Failure) -> String {
                  ends.",
                 count(*steps, "step")
             ));
-            let v = view(failure);
+            let v = view(failure, false);
             if let Some(Row::Fold(fold)) = v
                 .rows
                 .iter()

@@ -80,6 +80,7 @@ fn esc(text: &str) -> String {
 ///     model: "counter-unlocked".into(),
 ///     replay_command: "threadcheck replay counter-unlocked 0.1.1.0".into(),
 ///     color: false,
+///     full_trace: false,
 /// };
 /// let page = render_html(&failure, &ctx);
 /// assert!(page.starts_with("<!DOCTYPE html>"));
@@ -88,7 +89,7 @@ fn esc(text: &str) -> String {
 /// assert!(!page.contains("http://") && !page.contains("https://"));
 /// ```
 pub fn render_html(failure: &Failure, ctx: &RenderContext) -> String {
-    let v = view(failure);
+    let v = view(failure, ctx.full_trace);
     let trace = &failure.trace;
     let threads = trace
         .threads

@@ -38,6 +38,7 @@ pub use trace::{Step, ThreadDesc, Trace};
 ///     model: "counter-unlocked".into(),
 ///     replay_command: "threadcheck replay counter-unlocked 0.1".into(),
 ///     color: std::env::var_os("NO_COLOR").is_none(),
+///     full_trace: false,
 /// };
 /// assert_eq!(ctx.model, "counter-unlocked");
 /// ```
@@ -49,4 +50,8 @@ pub struct RenderContext {
     pub replay_command: String,
     /// Whether the text report may use ANSI colours (the HTML page ignores it).
     pub color: bool,
+    /// Show every step of the execution: no repeated cycles folded, no unrelated steps left
+    /// out (CLI `--full-trace`). Without it, the preemptions and the steps of the conflict are
+    /// shown all the same.
+    pub full_trace: bool,
 }

@@ -188,6 +188,7 @@ fn fit_columns(natural: &[usize], budget: usize) -> Vec<usize> {
 ///     model: "counter-unlocked".into(),
 ///     replay_command: "threadcheck replay counter-unlocked 0.1".into(),
 ///     color: false,
+///     full_trace: false,
 /// };
 /// let text = render_text(&failure, &ctx);
 /// assert!(text.contains("Thread-2: 998 more iterations of lines 12-13"));
@@ -195,7 +196,7 @@ fn fit_columns(natural: &[usize], budget: usize) -> Vec<usize> {
 /// assert!(text.trim_end().ends_with("threadcheck replay counter-unlocked 0.1"));
 /// ```
 pub fn render_text(failure: &Failure, ctx: &RenderContext) -> String {
-    let v = view(failure);
+    let v = view(failure, ctx.full_trace);
     let trace = &failure.trace;
     let color = ctx.color;
     let mut out: Vec<String> = Vec::new();

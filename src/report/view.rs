@@ -178,16 +178,24 @@ fn last_steps_of(trace: &Trace, t: usize, n: usize) -> Vec<usize> {
         .collect()
 }
 
-/// Builds the condensed view of `failure`.
-pub(crate) fn view(failure: &Failure) -> View {
+/// Builds the condensed view of `failure`; with `full`, every step is shown.
+pub(crate) fn view(failure: &Failure, full: bool) -> View {
     let trace = &failure.trace;
     let n = trace.steps.len();
     let conflict = conflict(failure);
     let mut roles = HashMap::new();
-    let mut keep = vec![false; n];
+    // Always shown: the preemptions and the steps of the conflict (the cause of the failure).
+    let mut keep: Vec<bool> = trace.steps.iter().map(|s| full || s.preemption).collect();
     if let Some(c) = &conflict {
         for (s, role) in c.steps() {
             roles.insert(s, role);
+            // Lost writes can be a long regular run (100,000 of them): their first and last
+            // are key steps, the rest may fold.
+            if role != Role::LostWrite {
+                if let Some(k) = keep.get_mut(s) {
+                    *k = true;
+                }
+            }
         }
         for s in c.key_steps(n) {
             keep[s] = true;

@@ -212,5 +212,6 @@ pub fn ctx(model: &str, color: bool) -> RenderContext {
         model: model.into(),
         replay_command: format!("threadcheck replay {model} '2:1.2*;1'"),
         color,
+        full_trace: false,
     }
 }
