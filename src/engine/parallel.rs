@@ -48,7 +48,12 @@ pub(crate) fn check(
     let started = Instant::now();
     let budget = config.budget;
     let deadline = budget.max_time.map(|d| started + d);
-    let Some((jobs, split_executions, split_steps)) = split(config, body, max_steps, deadline)?
+    let Some(Split {
+        jobs,
+        depth,
+        executions: split_executions,
+        steps: split_steps,
+    }) = split(config, body, max_steps, deadline)?
     else {
         return Ok(None);
     };
@@ -206,8 +211,8 @@ pub(crate) fn check(
     };
     if std::env::var_os("THREADCHECK_ENGINE_STATS").is_some() {
         eprintln!(
-            "threadcheck engine (parallel, {workers} workers, {} jobs): {total_executions} \
-             executions, {total_steps} steps, {:?}",
+            "threadcheck engine (parallel, {workers} workers, {} jobs at depth {depth}): \
+             {total_executions} executions, {total_steps} steps, {:?}",
             jobs.len(),
             started.elapsed()
         );
@@ -237,17 +242,32 @@ pub(crate) fn check(
     }))
 }
 
+/// What the split search made.
+struct Split {
+    jobs: Vec<Job>,
+    /// The depth of the jobs' prefixes.
+    depth: usize,
+    /// The executions shorter than `depth`, which the split ran itself, and their steps.
+    executions: u64,
+    steps: u64,
+}
+
 /// Splits the tree: the shallowest depth that gives every worker [`JOBS_PER_WORKER`] jobs (or
-/// the deepest tried). Returns the jobs and the executions (and steps) the split itself ran,
-/// or `None` when the sequential search must answer instead.
+/// the deepest tried), or `None` when the sequential search must answer instead.
 fn split(
     config: &Config,
     body: &Arc<dyn Fn() + Send + Sync>,
     max_steps: u64,
     deadline: Option<Instant>,
-) -> Result<Option<(Vec<Job>, u64, u64)>, EngineError> {
+) -> Result<Option<Split>, EngineError> {
     let wanted = config.workers * JOBS_PER_WORKER;
-    let mut depth = 4;
+    // `THREADCHECK_SPLIT_DEPTH=d` fixes the depth (for debugging: small depths leave more of
+    // the search to the jobs, and more prefixes to get wrong).
+    let forced = std::env::var("THREADCHECK_SPLIT_DEPTH")
+        .ok()
+        .and_then(|d| d.parse::<usize>().ok())
+        .filter(|&d| d > 0);
+    let mut depth = forced.unwrap_or(4);
     loop {
         let mut runner = Runner::new(body.clone(), Exec::new(config.reductions), max_steps);
         runner.deadline = deadline;
@@ -281,7 +301,7 @@ fn split(
             return Ok(None);
         }
         let jobs = strategy.take_jobs();
-        if jobs.len() >= wanted || depth >= MAX_DEPTH || jobs.is_empty() {
+        if forced.is_some() || jobs.len() >= wanted || depth >= MAX_DEPTH || jobs.is_empty() {
             if jobs.len() < 2 {
                 return Ok(None);
             }
@@ -290,7 +310,12 @@ fn split(
                     .unwrap_or_else(|e| e.into_inner())
                     .extend(fingerprints);
             }
-            return Ok(Some((jobs, executions, steps)));
+            return Ok(Some(Split {
+                jobs,
+                depth,
+                executions,
+                steps,
+            }));
         }
         depth *= 2;
     }
