@@ -3,8 +3,10 @@
 //! A split search ([`Dpor::split`]) explores every state of the first steps (every thread that
 //! can run, with sleep sets) and stops at a fixed depth; every state it reaches there is a job,
 //! the Optimal DPOR search of the subtree below it. Jobs share nothing (no race is reversed into
-//! the prefix, which the split explores in full), so workers take them from a queue in any
-//! order. `docs/engine.md` ("Parallel exhaustive search") has the soundness argument.
+//! the prefix, which the split explores in full, and the threads asleep at a job's state stand
+//! only for the traces in which they go first, which an earlier job explores), so workers take
+//! them from a queue in any order. `docs/engine.md` ("Parallel exhaustive search") has the
+//! soundness argument.
 //!
 //! Invariants: a search that finds no failure and is not cut by the budget reports what a
 //! sequential run of the jobs would (the same traces, the same count). The first failure any
