@@ -58,6 +58,9 @@ struct Node {
     follow: Vec<Wut>,
     done: TSet,
     sleep: TSet,
+    /// The threads of `sleep` asleep since a job's floor: put to sleep by the split search,
+    /// which reverses no race of their steps (see [`Scope::Below`]). Empty outside a job.
+    floor_sleep: TSet,
     blocked: TSet,
     /// Threads known to be enabled here (the one that ran, sleeping ones, and those whose
     /// operation cannot block or is a lock acquisition of a free lock).
@@ -77,6 +80,16 @@ enum Scope {
     Split { depth: usize, jobs: Vec<Job> },
     /// The subtree below a job's prefix of `floor` steps, which is fixed: no branch is taken in
     /// it and no race is reversed into it.
+    ///
+    /// The threads asleep at the floor (explored by the split at an earlier sibling and not
+    /// woken since) only stand for the traces in which their next step is an initial: the split
+    /// explores every thread but reverses no race, so nothing reverses the races of such a
+    /// thread's step with later ones. While one sleeps (`Node::floor_sleep`) it is not run, and
+    /// it makes a race reversal `v` redundant only if it is an initial of `v`, not (as a thread
+    /// explored within the search is) when it merely does not occur in `v` and its next step is
+    /// independent of `v`: that rule relies on the races of its step having been reversed
+    /// where it was explored, which would insert the executions in which its step comes after
+    /// a later dependent one.
     Below { floor: usize },
 }
 
@@ -158,10 +171,12 @@ impl Dpor {
     ///
     /// Soundness: above the depth every thread that can run is explored at every state, with
     /// sleep sets only (Godefroid: this represents every Mazurkiewicz trace), and each job is
-    /// an Optimal DPOR search of every trace of the continuations from its state, with the
-    /// state's sleep set; together they represent every trace. No race is reversed into the
-    /// prefix, which the split explores in full, so the jobs share nothing and run in any
-    /// order, on any thread.
+    /// an Optimal DPOR search of every trace of the continuations from its state in which no
+    /// thread of the state's sleep set has its next step as an initial (those are a sibling's);
+    /// together they represent every trace. No race is reversed into the prefix, which the
+    /// split explores in full, so the jobs share nothing and run in any order, on any thread;
+    /// this is also why a job uses the threads asleep at its floor less than its own
+    /// ([`Scope::Below`]).
     pub(crate) fn split(depth: usize) -> Dpor {
         Dpor {
             scope: Scope::Split {
@@ -247,9 +262,17 @@ impl Dpor {
         }
     }
 
+    /// Thread `q` has an event in `v` and its first one there has no predecessor in `v`.
+    fn initial_thread(exec: &Exec, v: &[u32], q: usize) -> bool {
+        v.iter()
+            .position(|&k| exec.events[k as usize].thread as usize == q)
+            .is_some_and(|pos| Self::is_initial(exec, v, pos))
+    }
+
     /// Makes sure an execution starting with `v = notdep(e, E).e'` is explored from the state
     /// before `e`: inserts `v` into that state's wake-up tree, unless a thread asleep or already
-    /// explored there is a weak initial of `v`, or a branch of the tree already covers `v`.
+    /// explored there is a weak initial of `v` (one asleep since a job's floor: an initial of
+    /// `v`, see [`Scope::Below`]), or a branch of the tree already covers `v`.
     ///
     /// `blocked_here`: the thread of `e'` was seen blocked on `e'` before `e`. Then `v` can only
     /// run if one of its earlier steps changes the state of `e'`'s object (as a release by a
@@ -305,7 +328,14 @@ impl Dpor {
         }
         let node = &self.nodes[e as usize];
         let asleep = (node.sleep | node.done) & !bit(node.chosen as usize);
-        if members(asleep).any(|q| Self::weak_initial(exec, v, e, q)) {
+        let floor_sleep = node.floor_sleep;
+        if members(asleep).any(|q| {
+            if floor_sleep & bit(q) != 0 {
+                Self::initial_thread(exec, v, q)
+            } else {
+                Self::weak_initial(exec, v, e, q)
+            }
+        }) {
             self.redundant += 1;
             return true;
         }
@@ -466,6 +496,11 @@ impl Strategy for Dpor {
                 (parent.sleep | (parent.done & !bit(parent.chosen as usize))) & !parent.blocked;
             ctl.still_asleep(inherited)
         };
+        let floor_sleep = match self.scope {
+            Scope::Below { floor } if i == floor => sleep,
+            Scope::Below { .. } => sleep & self.nodes[i - 1].floor_sleep,
+            _ => 0,
+        };
         let cands = ctl.candidates();
         let live = ctl.live();
         // Only daemon threads can go on while the program's own threads sleep (or wait): a
@@ -510,6 +545,7 @@ impl Strategy for Dpor {
                     follow: c.children,
                     done: bit(t),
                     sleep,
+                    floor_sleep,
                     blocked: turns.blocked,
                     enabled: enabled | bit(t),
                     prev_enabled: turns.prev_enabled,
@@ -549,6 +585,7 @@ impl Strategy for Dpor {
                     follow: Vec::new(),
                     done: bit(t),
                     sleep,
+                    floor_sleep,
                     blocked: turns.blocked,
                     enabled: enabled | bit(t),
                     prev_enabled: turns.prev_enabled,

@@ -373,7 +373,7 @@ pub(crate) fn build_failure(
 }
 
 /// What a failing execution's end is, as a report says it.
-fn failure_kind(exec: &Exec, end: &End, max_steps: u64) -> FailureKind {
+pub(crate) fn failure_kind(exec: &Exec, end: &End, max_steps: u64) -> FailureKind {
     match end {
         End::Panic {
             thread, message, ..

@@ -46,6 +46,9 @@ pub(crate) enum Input {
     Start,
     /// Attempt the pending operation.
     Attempt,
+    /// The execution is over: unwind the stack, dropping what the thread holds (see
+    /// [`Exec::teardown`]).
+    Teardown,
 }
 
 /// Why a thread gave control back to the scheduler.
@@ -359,6 +362,13 @@ pub(crate) struct Exec {
     pub caught: Vec<Caught>,
     /// Panics that a `join` returned to the program in this execution.
     pub returned_panics: u64,
+    /// The execution is over and the threads still suspended are being unwound, so that what
+    /// they hold is freed (`Runner::reclaim`): operations then neither suspend nor record
+    /// events, and a thread that would have to wait is abandoned where it is.
+    pub teardown: bool,
+    /// Operations performed by the thread being unwound (a bound against destructors that
+    /// never finish).
+    pub teardown_ops: u32,
     /// The program has ended; only daemon threads run (the exhaustive search follows them).
     pub after_end: bool,
     /// Daemon threads that panicked after the end, with the operation they were attempting if
@@ -534,6 +544,8 @@ impl Exec {
             first_caught: None,
             caught: Vec::new(),
             returned_panics: 0,
+            teardown: false,
+            teardown_ops: 0,
             after_end: false,
             panics_after_end: Vec::new(),
             new_threads: Vec::new(),
@@ -589,6 +601,7 @@ impl Exec {
         self.first_caught = None;
         self.caught.clear();
         self.returned_panics = 0;
+        self.teardown = false;
         self.after_end = false;
         self.panics_after_end.clear();
         self.new_threads.clear();
@@ -769,7 +782,7 @@ impl Exec {
     /// have come first, when that thread did not exist yet), though in this execution the started
     /// thread's end orders the start before the wait.
     pub(crate) fn order_after_ends(&mut self, ev: u32) {
-        if !self.track_clocks {
+        if !self.track_clocks || ev as usize >= self.events.len() {
             return;
         }
         let me = self.current;
@@ -872,6 +885,10 @@ impl Exec {
     pub(crate) fn commit(&mut self, op: &OpDesc, changed: bool) -> u32 {
         let t = self.current;
         let idx = self.events.len() as u32;
+        if self.teardown {
+            // The execution is over: nothing is recorded (its events were reported).
+            return idx;
+        }
         let (local, before) = {
             let th = &mut self.threads[t];
             let before = th.previous_event();

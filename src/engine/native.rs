@@ -45,14 +45,33 @@ use std::time::Duration;
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Native;
 
-/// Suspends the running coroutine with `y`; returns when the scheduler resumes it.
+/// The payload a thread's stack is unwound with when its execution is over ([`Exec::teardown`]).
+pub(crate) struct Teardown;
+
+/// Most operations a thread may perform while it is unwound at the end of an execution.
+const TEARDOWN_OPS: u32 = 10_000;
+
+/// Suspends the running coroutine with `y`; returns when the scheduler resumes it. During a
+/// teardown a thread that would wait is abandoned where it is instead (never resumed: what it
+/// still holds is leaked).
 fn suspend(y: Yield) {
-    let yielder = with_exec(|e| e.threads[e.current].yielder);
+    let (yielder, tearing) = with_exec(|e| (e.threads[e.current].yielder, e.teardown));
     debug_assert!(!yielder.is_null());
+    let y = if tearing { Yield::Abort } else { y };
     // SAFETY: the yielder was stored by this coroutine's own entry function and lives as long as
     // the coroutine; only the running coroutine calls this.
     unsafe {
         (*yielder).suspend(y);
+    }
+    after_resume();
+}
+
+/// After a suspension: if the execution is over, unwind this thread's stack so that its
+/// destructors free what it holds (not when it is unwinding already: a second panic would
+/// abort; it goes on unwinding under the teardown's rules).
+fn after_resume() {
+    if with_exec(|e| e.teardown) && !std::thread::panicking() {
+        std::panic::resume_unwind(Box::new(Teardown));
     }
 }
 
@@ -86,6 +105,19 @@ pub(crate) fn refuse_inside_check(what: &str) {
 
 /// Announces the current thread's next operation and waits until the scheduler attempts it.
 fn announce(op: OpDesc) {
+    let over_budget = with_exec(|e| {
+        e.teardown && {
+            e.teardown_ops += 1;
+            e.teardown_ops > TEARDOWN_OPS
+        }
+    });
+    if over_budget {
+        suspend(Yield::Abort);
+    }
+    if with_exec(|e| e.teardown) {
+        // The execution is over: the operation runs at once, unscheduled and unrecorded.
+        return;
+    }
     let (demote, yielder) = with_exec(|e| {
         let t = e.current;
         let mut demote = None;
@@ -113,11 +145,15 @@ fn announce(op: OpDesc) {
     unsafe {
         (*yielder).suspend(Yield::Pending);
     }
+    after_resume();
 }
 
 /// Reading the thread's identity inside a commuting section makes it thread-dependent.
 fn identity_read() {
     let demote = with_exec(|e| {
+        if e.teardown {
+            return None;
+        }
         let t = e.current;
         e.threads[t]
             .sections
@@ -401,7 +437,7 @@ impl<T> Drop for SectionEnd<'_, T> {
                     self.mutex.set_released(e, self.obj);
                 }
             }
-            (s.clean, s.commuting)
+            (s.clean, s.commuting.filter(|_| !e.teardown))
         });
         let (clean, commuting) = clean;
         if let (true, Some(ty)) = (clean && std::thread::panicking(), commuting) {
@@ -700,6 +736,9 @@ impl Runtime for Native {
         let Some(cell) = current_exec() else { return };
         let mut e = cell.borrow_mut();
         let t = e.current;
+        if e.teardown {
+            return;
+        }
         if e.after_end {
             // Not a failure after the end, but it may be one before it (see
             // `Exec::add_pending_events`).
@@ -719,6 +758,9 @@ impl Runtime for Native {
     fn panic_returned(payload: &PanicPayload) {
         let Some(cell) = current_exec() else { return };
         let mut e = cell.borrow_mut();
+        if e.teardown {
+            return;
+        }
         let address = payload_address(payload);
         if let Some(c) = e
             .caught
@@ -806,7 +848,7 @@ impl Runtime for Native {
 
     fn note(detail: impl FnOnce() -> String) {
         let Some(cell) = current_exec() else { return };
-        if !cell.borrow().recording {
+        if !cell.borrow().recording || cell.borrow().teardown {
             return;
         }
         let text = detail();

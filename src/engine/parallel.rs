@@ -3,8 +3,10 @@
 //! A split search ([`Dpor::split`]) explores every state of the first steps (every thread that
 //! can run, with sleep sets) and stops at a fixed depth; every state it reaches there is a job,
 //! the Optimal DPOR search of the subtree below it. Jobs share nothing (no race is reversed into
-//! the prefix, which the split explores in full), so workers take them from a queue in any
-//! order. `docs/engine.md` ("Parallel exhaustive search") has the soundness argument.
+//! the prefix, which the split explores in full, and the threads asleep at a job's state stand
+//! only for the traces in which they go first, which an earlier job explores), so workers take
+//! them from a queue in any order. `docs/engine.md` ("Parallel exhaustive search") has the
+//! soundness argument.
 //!
 //! Invariants: a search that finds no failure and is not cut by the budget reports what a
 //! sequential run of the jobs would (the same traces, the same count). The first failure any
@@ -12,9 +14,9 @@
 //! those that failed by then, so which failure (of several) is reported, and the count, can
 //! depend on timing.
 
-use super::api::{Config, EngineError, Progress, Report};
+use super::api::{Config, EngineError, FailureCount, FailureKind, Progress, Report};
 use super::dpor::{Dpor, Job};
-use super::driver::{build_failure, verdict_of, Found};
+use super::driver::{build_failure, failure_kind, verdict_of, Found};
 use super::exec::{Abort, Exec};
 use super::run::{End, Runner, Strategy, Watch};
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
@@ -35,6 +37,18 @@ struct JobResult {
     daemons_cut: bool,
     /// Why the job's search was not exhaustive, when it ran to its end and was not.
     incomplete: Option<String>,
+    /// With [`Config::explore_all`]: the distinct failures the job met.
+    failures: Vec<FailureCount>,
+    /// Panics a `join` returned to the program.
+    panics_returned: u64,
+}
+
+/// Counts one more execution ending in `kind`.
+fn count_failure(failures: &mut Vec<FailureCount>, kind: FailureKind, executions: u64) {
+    match failures.iter_mut().find(|f| f.kind == kind) {
+        Some(f) => f.executions += executions,
+        None => failures.push(FailureCount { kind, executions }),
+    }
 }
 
 /// Runs the exhaustive search on `config.workers` threads; `Ok(None)` when the sequential
@@ -49,8 +63,12 @@ pub(crate) fn check(
     let started = Instant::now();
     let budget = config.budget;
     let deadline = budget.max_time.map(|d| started + d);
-    let Some((jobs, split_executions, split_steps)) =
-        split(config, body, max_steps, deadline, watch)?
+    let Some(Split {
+        jobs,
+        depth,
+        executions: split_executions,
+        steps: split_steps,
+    }) = split(config, body, max_steps, deadline, watch)?
     else {
         return Ok(None);
     };
@@ -70,6 +88,7 @@ pub(crate) fn check(
             runner.deadline = deadline;
             runner.steps_after_end = budget.steps_after_end;
             runner.heartbeat = watch.map(Watch::heartbeat);
+            runner.explore_all = config.explore_all;
             loop {
                 let idx = next.fetch_add(1, Ordering::Relaxed);
                 if idx >= jobs.len()
@@ -103,6 +122,7 @@ pub(crate) fn check(
                     let end = runner.run(&mut strategy);
                     result.daemons_cut |= runner.daemons_cut;
                     result.steps += runner.choices.len() as u64;
+                    result.panics_returned += runner.exec.borrow().returned_panics;
                     if let (Some(seen), End::Complete) = (&config.traces_seen, &end) {
                         let fingerprint = runner.exec.borrow().fingerprint();
                         seen.lock()
@@ -115,6 +135,16 @@ pub(crate) fn check(
                     }
                     match end {
                         End::Complete | End::Pruned | End::Cut => {}
+                        End::Panic { .. } | End::Deadlock { .. } if config.explore_all => {
+                            let kind = failure_kind(&runner.exec.borrow(), &end, max_steps);
+                            count_failure(&mut result.failures, kind, 1);
+                            if result.failure.is_none() {
+                                result.failure = Some(Found {
+                                    end,
+                                    choices: runner.choices.clone(),
+                                });
+                            }
+                        }
                         End::Panic { .. } | End::Deadlock { .. } | End::StepBound => {
                             result.failure = Some(Found {
                                 end,
@@ -193,10 +223,16 @@ pub(crate) fn check(
     let mut total_steps = split_steps;
     let mut daemons_cut = false;
     let mut incomplete = None;
+    let mut failures = Vec::new();
+    let mut panics_returned = 0;
     for (_, r) in counted {
         total_executions += r.executions;
         total_steps += r.steps;
         daemons_cut |= r.daemons_cut;
+        panics_returned += r.panics_returned;
+        for f in &r.failures {
+            count_failure(&mut failures, f.kind.clone(), f.executions);
+        }
         if incomplete.is_none() {
             incomplete.clone_from(&r.incomplete);
         }
@@ -215,14 +251,17 @@ pub(crate) fn check(
     };
     if std::env::var_os("THREADCHECK_ENGINE_STATS").is_some() {
         eprintln!(
-            "threadcheck engine (parallel, {workers} workers, {} jobs): {total_executions} \
-             executions, {total_steps} steps, {:?}",
+            "threadcheck engine (parallel, {workers} workers, {} jobs at depth {depth}): \
+             {total_executions} executions, {total_steps} steps, {:?}",
             jobs.len(),
             started.elapsed()
         );
     }
-    let exhaustive = failure.is_none() && !out_of_budget && !daemons_cut && incomplete.is_none();
-    let limited_by = if failure.is_some() {
+    let exhaustive = (failure.is_none() || config.explore_all)
+        && !out_of_budget
+        && !daemons_cut
+        && incomplete.is_none();
+    let limited_by = if failure.is_some() && !config.explore_all {
         None
     } else if out_of_budget {
         Some(match (budget.max_executions, budget.max_time) {
@@ -243,23 +282,38 @@ pub(crate) fn check(
         failure,
         limited_by,
         states: None,
-        failures: Vec::new(),
-        panics_returned: 0,
+        failures,
+        panics_returned,
     }))
 }
 
+/// What the split search made.
+struct Split {
+    jobs: Vec<Job>,
+    /// The depth of the jobs' prefixes.
+    depth: usize,
+    /// The executions shorter than `depth`, which the split ran itself, and their steps.
+    executions: u64,
+    steps: u64,
+}
+
 /// Splits the tree: the shallowest depth that gives every worker [`JOBS_PER_WORKER`] jobs (or
-/// the deepest tried). Returns the jobs and the executions (and steps) the split itself ran,
-/// or `None` when the sequential search must answer instead.
+/// the deepest tried), or `None` when the sequential search must answer instead.
 fn split(
     config: &Config,
     body: &Arc<dyn Fn() + Send + Sync>,
     max_steps: u64,
     deadline: Option<Instant>,
     watch: Option<&Watch>,
-) -> Result<Option<(Vec<Job>, u64, u64)>, EngineError> {
+) -> Result<Option<Split>, EngineError> {
     let wanted = config.workers * JOBS_PER_WORKER;
-    let mut depth = 4;
+    // `THREADCHECK_SPLIT_DEPTH=d` fixes the depth (for debugging: small depths leave more of
+    // the search to the jobs, and more prefixes to get wrong).
+    let forced = std::env::var("THREADCHECK_SPLIT_DEPTH")
+        .ok()
+        .and_then(|d| d.parse::<usize>().ok())
+        .filter(|&d| d > 0);
+    let mut depth = forced.unwrap_or(4);
     loop {
         let mut runner = Runner::new(body.clone(), Exec::new(config.reductions), max_steps);
         runner.deadline = deadline;
@@ -294,7 +348,7 @@ fn split(
             return Ok(None);
         }
         let jobs = strategy.take_jobs();
-        if jobs.len() >= wanted || depth >= MAX_DEPTH || jobs.is_empty() {
+        if forced.is_some() || jobs.len() >= wanted || depth >= MAX_DEPTH || jobs.is_empty() {
             if jobs.len() < 2 {
                 return Ok(None);
             }
@@ -303,7 +357,12 @@ fn split(
                     .unwrap_or_else(|e| e.into_inner())
                     .extend(fingerprints);
             }
-            return Ok(Some((jobs, executions, steps)));
+            return Ok(Some(Split {
+                jobs,
+                depth,
+                executions,
+                steps,
+            }));
         }
         depth *= 2;
     }

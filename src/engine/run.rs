@@ -364,7 +364,7 @@ impl Runner {
         if let Some(beat) = &self.heartbeat {
             let e = self.exec.borrow();
             let op = match input {
-                Input::Start => None,
+                Input::Start | Input::Teardown => None,
                 Input::Attempt => e.threads[t].pending.map(|op| (op.action, op.site)),
             };
             beat.resumed(t, op);
@@ -460,8 +460,43 @@ impl Runner {
         }
     }
 
-    /// Abandons every coroutine still suspended, recycling the stacks.
-    fn reclaim(&mut self) {
+    /// Ends every coroutine still suspended, recycling the stacks. With `unwind` (inside an
+    /// execution, after the strategy has seen it), each is first resumed to unwind its stack
+    /// under the teardown's rules ([`Exec::teardown`]), so that what the thread holds is
+    /// dropped; one that cannot finish that way (it would wait, or its destructors go on too
+    /// long) is reset where it stopped, leaking what it still holds.
+    fn reclaim(&mut self, unwind: bool) {
+        if unwind {
+            self.exec.borrow_mut().teardown = true;
+            for t in 0..self.coros.len() {
+                let Some(coro) = self.coros[t].as_mut() else {
+                    continue;
+                };
+                {
+                    let mut e = self.exec.borrow_mut();
+                    e.current = t;
+                    e.teardown_ops = 0;
+                }
+                let result = {
+                    let _silence = Silence::new();
+                    coro.resume(Input::Teardown)
+                };
+                if let CoroutineResult::Return(result) = result {
+                    // The payload (the teardown's, or a panic of a destructor) may own Native
+                    // objects of this execution: leak it rather than drop it here.
+                    if let Err(payload) = result {
+                        std::mem::forget(payload);
+                    }
+                    let coro = self.coros[t].take().expect("a live coroutine");
+                    self.pool.push(coro.into_stack());
+                }
+            }
+            let mut e = self.exec.borrow_mut();
+            // Threads a destructor started are never run.
+            e.new_threads.clear();
+            e.teardown = false;
+        }
+        take_panic_at();
         for slot in self.coros.iter_mut() {
             if let Some(mut coro) = slot.take() {
                 // SAFETY: the execution is over and nothing will resume this coroutine; the
@@ -566,7 +601,6 @@ impl Runner {
                 Decision::Diverged(msg) => break End::Diverged(msg),
             }
         };
-        self.reclaim();
         let end = match (end, failed_at_end) {
             (End::Complete, Some(failure)) => failure,
             (end, _) => end,
@@ -589,6 +623,7 @@ impl Runner {
         if let Some(performed) = performed {
             self.exec.borrow_mut().drop_pending_events(performed);
         }
+        self.reclaim(true);
         end
     }
 
@@ -654,11 +689,11 @@ impl Runner {
 }
 
 impl Drop for Runner {
-    /// Coroutines still suspended are reset, not unwound: unwinding would run their
-    /// destructors, which perform visible operations outside any execution (a panic while the
-    /// engine itself unwinds would abort the process).
+    /// Coroutines still suspended are reset, not unwound: no execution is installed here for
+    /// their destructors' visible operations (a panic while the engine itself unwinds would
+    /// abort the process).
     fn drop(&mut self) {
-        self.reclaim();
+        self.reclaim(false);
     }
 }
 

@@ -128,10 +128,10 @@ pub fn gen_program(rng: &mut Rng) -> Program {
         .collect();
     // Tree of spawns: thread k (k >= 1) is spawned by some j < k.
     let mut parent = vec![0usize; n_threads];
-    for k in 1..n_threads {
-        parent[k] = rng.below(k as u64) as usize;
+    for (k, p) in parent.iter_mut().enumerate().skip(1) {
+        *p = rng.below(k as u64) as usize;
     }
-    for t in 0..n_threads {
+    for thread in threads.iter_mut() {
         let n_ops = 2 + rng.below(5) as usize; // 2..=6
         let mut ops = Vec::new();
         for _ in 0..n_ops {
@@ -202,7 +202,7 @@ pub fn gen_program(rng: &mut Rng) -> Program {
             };
             ops.push(op);
         }
-        threads[t].ops = ops;
+        thread.ops = ops;
     }
     // Most programs avoid operations that can block forever, so that most of them hold and
     // their outcome sets can be compared.
