@@ -75,25 +75,31 @@ fn thread_names_follow_the_order_of_the_starts() {
 
 /// Main starts daemon D (which starts non-daemon N, then writes `d`) and non-daemon T; main
 /// waits for the non-daemon threads and reads `d` and `n`. Main's wait can come before D's
-/// start of N: then N is not waited for, and `d == 1 && n == 0` is possible.
-fn daemon_starts_non_daemon() {
-    let d = Arc::new(Var::<i64, Native>::named("d", 0));
-    let n = Arc::new(Var::<i64, Native>::named("n", 0));
-    let (d2, n2) = (d.clone(), n.clone());
-    let _d = Builder::<Native>::new()
-        .daemon(true)
-        .spawn(move || {
-            let _n = Builder::<Native>::new()
-                .daemon(false)
-                .spawn(move || n2.set(1))
-                .unwrap();
-            d2.set(1);
-        })
-        .unwrap();
-    let _t = Builder::<Native>::new().daemon(false).spawn(|| ()).unwrap();
-    wait_for_non_daemon_in::<Native>();
-    let (dv, nv) = (d.get(), n.get());
-    assert!(!(dv == 1 && nv == 0), "the daemon went on, N not finished");
+/// start of N: then N is not waited for, and `d == 1 && n == 0` is possible, unless main
+/// joins D first (`join_daemon`).
+fn daemon_starts_non_daemon(join_daemon: bool) -> impl Fn() + Send + Sync + 'static {
+    move || {
+        let d = Arc::new(Var::<i64, Native>::named("d", 0));
+        let n = Arc::new(Var::<i64, Native>::named("n", 0));
+        let (d2, n2) = (d.clone(), n.clone());
+        let daemon = Builder::<Native>::new()
+            .daemon(true)
+            .spawn(move || {
+                let _n = Builder::<Native>::new()
+                    .daemon(false)
+                    .spawn(move || n2.set(1))
+                    .unwrap();
+                d2.set(1);
+            })
+            .unwrap();
+        let _t = Builder::<Native>::new().daemon(false).spawn(|| ()).unwrap();
+        if join_daemon {
+            daemon.join().unwrap();
+        }
+        wait_for_non_daemon_in::<Native>();
+        let (dv, nv) = (d.get(), n.get());
+        assert!(!(dv == 1 && nv == 0), "the daemon went on, N not finished");
+    }
 }
 
 #[test]
@@ -115,7 +121,7 @@ fn a_daemon_starting_a_non_daemon_thread_is_explored() {
             workers,
             ..Config::default()
         };
-        let report = check(&config, daemon_starts_non_daemon).unwrap();
+        let report = check(&config, daemon_starts_non_daemon(false)).unwrap();
         assert_eq!(
             report.verdict,
             Verdict::Violated,
@@ -127,25 +133,7 @@ fn a_daemon_starting_a_non_daemon_thread_is_explored() {
 /// The twin: when main joins the daemon before waiting, N is always waited for.
 #[test]
 fn joining_the_daemon_first_makes_the_wait_see_its_child() {
-    let report = check(&Config::default(), || {
-        let d = Arc::new(Var::<i64, Native>::named("d", 0));
-        let n = Arc::new(Var::<i64, Native>::named("n", 0));
-        let (d2, n2) = (d.clone(), n.clone());
-        let daemon = Builder::<Native>::new()
-            .daemon(true)
-            .spawn(move || {
-                let _n = Builder::<Native>::new()
-                    .daemon(false)
-                    .spawn(move || n2.set(1))
-                    .unwrap();
-                d2.set(1);
-            })
-            .unwrap();
-        daemon.join().unwrap();
-        wait_for_non_daemon_in::<Native>();
-        assert!(!(d.get() == 1 && n.get() == 0));
-    })
-    .unwrap();
+    let report = check(&Config::default(), daemon_starts_non_daemon(true)).unwrap();
     assert_eq!(report.verdict, Verdict::Holds);
     assert!(report.exhaustive);
 }

@@ -83,7 +83,13 @@ pub(crate) fn check(
     body: Arc<dyn Fn() + Send + Sync>,
 ) -> Result<Report, EngineError> {
     let Some(stall) = config.budget.max_stall else {
-        return search(config, body, None);
+        return std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            search(config, body, None)
+        }))
+        .unwrap_or_else(|panic| {
+            super::run::report_engine_panic(&panic);
+            std::panic::resume_unwind(panic)
+        });
     };
     let watch = Arc::new(Watch::default());
     let (sender, receiver) = std::sync::mpsc::channel();
@@ -95,6 +101,9 @@ pub(crate) fn check(
                 let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
                     search(&config, body, Some(&watch))
                 }));
+                if let Err(panic) = &result {
+                    super::run::report_engine_panic(panic);
+                }
                 let _ = sender.send(result);
             })
             .expect("threadcheck: cannot start the search thread")

@@ -60,17 +60,16 @@ fn suspend(y: Yield) {
     let y = if tearing { Yield::Abort } else { y };
     // SAFETY: the yielder was stored by this coroutine's own entry function and lives as long as
     // the coroutine; only the running coroutine calls this.
-    unsafe {
-        (*yielder).suspend(y);
-    }
-    after_resume();
+    let input = unsafe { (*yielder).suspend(y) };
+    after_resume(input);
 }
 
-/// After a suspension: if the execution is over, unwind this thread's stack so that its
-/// destructors free what it holds (not when it is unwinding already: a second panic would
-/// abort; it goes on unwinding under the teardown's rules).
-fn after_resume() {
-    if with_exec(|e| e.teardown) && !std::thread::panicking() {
+/// After a suspension: if the execution is over (the scheduler resumed the thread with
+/// [`Input::Teardown`](super::exec::Input)), unwind this thread's stack so that its destructors
+/// free what it holds (not when it is unwinding already: a second panic would abort; it goes
+/// on unwinding under the teardown's rules).
+fn after_resume(input: super::exec::Input) {
+    if matches!(input, super::exec::Input::Teardown) && !std::thread::panicking() {
         std::panic::resume_unwind(Box::new(Teardown));
     }
 }
@@ -105,20 +104,22 @@ pub(crate) fn refuse_inside_check(what: &str) {
 
 /// Announces the current thread's next operation and waits until the scheduler attempts it.
 fn announce(op: OpDesc) {
-    let over_budget = with_exec(|e| {
-        e.teardown && {
+    /// What announcing found.
+    enum Next {
+        /// Suspend with this yielder (the usual case).
+        Suspend(*const corosensei::Yielder<super::exec::Input, Yield>),
+        /// A commuting section turned out not to be one.
+        Demote(TypeId),
+        /// The execution is over: the operation runs at once, unscheduled and unrecorded.
+        Teardown { over_budget: bool },
+    }
+    let next = with_exec(|e| {
+        if e.teardown {
             e.teardown_ops += 1;
-            e.teardown_ops > TEARDOWN_OPS
+            return Next::Teardown {
+                over_budget: e.teardown_ops > TEARDOWN_OPS,
+            };
         }
-    });
-    if over_budget {
-        suspend(Yield::Abort);
-    }
-    if with_exec(|e| e.teardown) {
-        // The execution is over: the operation runs at once, unscheduled and unrecorded.
-        return;
-    }
-    let (demote, yielder) = with_exec(|e| {
         let t = e.current;
         let mut demote = None;
         let mut fix = Vec::new();
@@ -136,16 +137,24 @@ fn announce(op: OpDesc) {
             e.events[ev as usize].action = "acquire";
         }
         e.threads[t].pending = Some(op);
-        (demote, e.threads[t].yielder)
+        match demote {
+            Some(ty) => Next::Demote(ty),
+            None => Next::Suspend(e.threads[t].yielder),
+        }
     });
-    if let Some(ty) = demote {
-        abort_execution(Abort::Demote(ty));
+    match next {
+        Next::Teardown { over_budget } => {
+            if over_budget {
+                suspend(Yield::Abort);
+            }
+        }
+        Next::Demote(ty) => abort_execution(Abort::Demote(ty)),
+        Next::Suspend(yielder) => {
+            // SAFETY: as in `suspend`: the yielder is this coroutine's own.
+            let input = unsafe { (*yielder).suspend(Yield::Pending) };
+            after_resume(input);
+        }
     }
-    // SAFETY: as in `suspend`: the yielder is this coroutine's own.
-    unsafe {
-        (*yielder).suspend(Yield::Pending);
-    }
-    after_resume();
 }
 
 /// Reading the thread's identity inside a commuting section makes it thread-dependent.

@@ -122,10 +122,10 @@ thread_local! {
     static PANIC_SITE: RefCell<Option<PanicAt>> = const { RefCell::new(None) };
 }
 
-/// Silences the default panic message for panics of the checked program's threads (they are
-/// reported with the failure instead) and remembers where they happened. Only panics raised
-/// while a thread's coroutine runs are silenced: a panic of the engine itself, in the
-/// scheduler, is printed as usual.
+/// Silences the default panic message for panics inside a checked execution (a program's are
+/// reported with the failure instead) and remembers where they happened. A panic of the engine
+/// itself is silenced too, but not lost: [`check`](super::check) prints it with its site
+/// ([`report_engine_panic`]) before it reaches the caller.
 fn install_panic_hook() {
     static ONCE: Once = Once::new();
     ONCE.call_once(|| {
@@ -159,6 +159,18 @@ pub(crate) fn take_panic_at() -> Option<PanicAt> {
     PANIC_SITE.with(|p| p.borrow_mut().take())
 }
 
+/// Prints a panic of the engine itself (the hook silenced it while the execution ran), so that
+/// it never ends a process without a word.
+pub(crate) fn report_engine_panic(payload: &PanicPayload) {
+    let site = take_panic_at()
+        .and_then(|s| s.location)
+        .unwrap_or_else(|| "an unknown place".to_string());
+    eprintln!(
+        "threadcheck: internal error: the engine panicked at {site}: {}",
+        panic_message(payload)
+    );
+}
+
 struct Silence;
 impl Silence {
     fn new() -> Silence {
@@ -183,15 +195,25 @@ pub(crate) struct Heartbeat {
     action: AtomicPtr<u8>,
     action_len: AtomicUsize,
     site: AtomicPtr<Location<'static>>,
-    /// The names of the current execution's threads.
-    names: Mutex<Vec<Arc<str>>>,
+    /// The running thread's name (owned by the execution, which does not change while the
+    /// thread is stalled).
+    name: AtomicPtr<u8>,
+    name_len: AtomicUsize,
 }
 
 impl Heartbeat {
-    /// Thread `t` is resumed, for its pending operation `op` (none when it starts).
-    fn resumed(&self, t: usize, op: Option<(&'static str, &'static Location<'static>)>) {
+    /// Thread `t`, named `name`, is resumed for its pending operation `op` (none when it
+    /// starts).
+    fn resumed(
+        &self,
+        t: usize,
+        name: &str,
+        op: Option<(&'static str, &'static Location<'static>)>,
+    ) {
         self.resumes.fetch_add(1, Ordering::Relaxed);
         self.thread.store(t, Ordering::Relaxed);
+        self.name.store(name.as_ptr().cast_mut(), Ordering::Relaxed);
+        self.name_len.store(name.len(), Ordering::Relaxed);
         let (action, site) = match op {
             Some((action, site)) => (action, site as *const Location<'static>),
             None => ("", std::ptr::null()),
@@ -206,12 +228,17 @@ impl Heartbeat {
     /// What the stalled thread was doing, for [`EngineError::Stalled`](super::EngineError).
     fn describe(&self, stall: Duration) -> String {
         let t = self.thread.load(Ordering::Relaxed);
-        let name = self
-            .names
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .get(t)
-            .map_or_else(|| format!("thread #{t}"), |n| n.to_string());
+        let name = self.name.load(Ordering::Relaxed);
+        let name = if name.is_null() {
+            format!("thread #{t}")
+        } else {
+            // SAFETY: stored with its length from the thread's name, which the execution owns
+            // and keeps while the thread is stalled (nothing has moved since).
+            unsafe {
+                let bytes = std::slice::from_raw_parts(name, self.name_len.load(Ordering::Relaxed));
+                String::from_utf8_lossy(bytes).into_owned()
+            }
+        };
         let site = self.site.load(Ordering::Relaxed);
         let len = self.action_len.load(Ordering::Relaxed);
         let ptr = self.action.load(Ordering::Relaxed);
@@ -363,24 +390,16 @@ impl Runner {
     fn resume(&mut self, t: usize, input: Input) -> Option<Yield> {
         if let Some(beat) = &self.heartbeat {
             let e = self.exec.borrow();
+            let th = &e.threads[t];
             let op = match input {
                 Input::Start | Input::Teardown => None,
-                Input::Attempt => e.threads[t].pending.map(|op| (op.action, op.site)),
+                Input::Attempt => th.pending.map(|op| (op.action, op.site)),
             };
-            beat.resumed(t, op);
-            if matches!(input, Input::Start) {
-                let mut names = beat.names.lock().unwrap_or_else(|e| e.into_inner());
-                names.truncate(t);
-                let known = names.len();
-                names.extend(e.threads[known..=t].iter().map(|th| th.name.clone()));
-            }
+            beat.resumed(t, &th.name, op);
         }
         self.exec.borrow_mut().current = t;
         let coro = self.coros[t].as_mut().expect("a live coroutine");
-        let result = {
-            let _silence = Silence::new();
-            coro.resume(input)
-        };
+        let result = coro.resume(input);
         if let Some(beat) = &self.heartbeat {
             beat.running.store(false, Ordering::Relaxed);
         }
@@ -477,10 +496,7 @@ impl Runner {
                     e.current = t;
                     e.teardown_ops = 0;
                 }
-                let result = {
-                    let _silence = Silence::new();
-                    coro.resume(Input::Teardown)
-                };
+                let result = coro.resume(Input::Teardown);
                 if let CoroutineResult::Return(result) = result {
                     // The payload (the teardown's, or a panic of a destructor) may own Native
                     // objects of this execution: leak it rather than drop it here.
@@ -511,6 +527,7 @@ impl Runner {
 
     /// Runs one execution under `strategy`.
     pub(crate) fn run(&mut self, strategy: &mut dyn Strategy) -> End {
+        let _silence = Silence::new();
         let _installed = Installed::new(&self.exec);
         {
             let mut e = self.exec.borrow_mut();
