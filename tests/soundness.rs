@@ -299,7 +299,7 @@ fn campaign() {
         .and_then(|m| m.parse().ok())
         .unwrap_or(100_000);
     let deadline = Instant::now() + Duration::from_secs(minutes * 60);
-    run_seeds(first.., 30_000, Duration::from_secs(30), Some(deadline));
+    run_seeds(first.., 10_000, Duration::from_secs(10), Some(deadline));
 }
 
 /// A small program written out, for the reproductions below.

@@ -170,6 +170,17 @@ fn native_command(plan: &Plan) -> String {
     command
 }
 
+/// What a proof on the plan's engine covers of the memory model.
+fn memory_model(plan: &Plan) -> &'static str {
+    match plan.engine {
+        EngineKind::Loom => "Memory model: loom's (weak-memory effects of atomics included).",
+        _ => {
+            "Memory model: sequential consistency; the primitives' operations are the steps \
+             explored (raw atomics and other state outside them are not)."
+        }
+    }
+}
+
 /// The one-paragraph verdict.
 fn verdict_text(plan: &Plan, outcome: &Outcome, paint: &Paint, replaying: bool) -> String {
     let n = thousands(outcome.executions);
@@ -182,8 +193,9 @@ fn verdict_text(plan: &Plan, outcome: &Outcome, paint: &Paint, replaying: bool) 
         ),
         Verdict::Holds if outcome.exhaustive => format!(
             "{}: the property holds in every interleaving. This is a proof for these parameters: \
-             the search was exhaustive ({n} execution{plural} explored in {time}).",
-            paint.good("HOLDS (proved)")
+             the search was exhaustive ({n} execution{plural} explored in {time}). {}",
+            paint.good("HOLDS (proved)"),
+            memory_model(plan)
         ),
         Verdict::Holds if plan.strategy == StrategyKind::Bounded => format!(
             "{}: no violation in any interleaving with at most {} preemption(s) ({n} \
