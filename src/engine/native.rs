@@ -402,12 +402,16 @@ impl<T> NativeMutex<T> {
         }
     }
 
-    fn release(&self, obj: u32, site: &'static Location<'static>) {
+    /// Releases the lock taken at `taken_at`. Rust does not say where a guard is dropped (nor
+    /// where a `with` closure returns): the step's site is the library's own, which reports
+    /// leave blank, and its note names the line where the lock was taken, rather than passing
+    /// that line off as the release's.
+    fn release(&self, obj: u32, taken_at: &'static Location<'static>) {
         let desc = OpDesc {
             obj,
             class: Class::Write,
             action: "release",
-            site,
+            site: Location::caller(),
             kind: OpKind::Release,
             settle: Settle::No,
         };
@@ -419,6 +423,7 @@ impl<T> NativeMutex<T> {
                 self.set_released(e, obj);
             }
         });
+        Native::note(|| format!("(taken at line {})", taken_at.line()));
     }
 }
 
