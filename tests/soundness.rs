@@ -278,7 +278,7 @@ fn random_programs_reach_the_same_outcomes_in_every_search() {
 #[test]
 fn programs_that_once_broke_the_engine_agree() {
     run_seeds(
-        [1264, 50096, 50262, 50350, 15, 1007, 1023].into_iter(),
+        [1264, 50096, 50262, 50350, 15, 1007, 1023, 100137].into_iter(),
         3_000,
         Duration::from_secs(10),
         None,
@@ -360,4 +360,45 @@ fn parallel_search_reaches_every_outcome_without_daemons() {
         1,
     );
     assert_agrees(&p);
+}
+
+/// Campaign seed 100137, as generated: main's section panics if it runs before the worker's
+/// increment of the same lock, which the worker only reaches after a barrier wait. Past the
+/// panic the worker's increment never ran, so its race with main's section was never seen and
+/// the search past failures (`explore_all`) missed every outcome where the worker goes first.
+#[test]
+fn the_search_past_a_panic_sees_what_the_other_threads_do_next() {
+    use Op::*;
+    let p = Program {
+        threads: vec![
+            ThreadProg {
+                daemon: false,
+                ops: vec![
+                    EventIsSet,
+                    Spawn(1),
+                    LockIncPanicAt1(1),
+                    Join(1),
+                    EventWaitTimeout,
+                ],
+            },
+            ThreadProg {
+                daemon: false,
+                ops: vec![
+                    BarrierWaitTimeout,
+                    LockInc(1),
+                    EventIsSet,
+                    BarrierWaitTimeout,
+                ],
+            },
+        ],
+        sem_init: 0,
+        queue_max: 0,
+        barrier_parties: 2,
+        fingerprinted: true,
+    };
+    match compare(&p, 20_000, Duration::from_secs(30)) {
+        Verdict::Agreed { variants } => assert!(variants >= 6),
+        Verdict::TooLarge { .. } => panic!("every schedule of this program is few"),
+        Verdict::Differs(why) => panic!("{why}"),
+    }
 }

@@ -281,7 +281,7 @@ fn search(
                 if found.is_none() {
                     found = Some(Found {
                         end,
-                        choices: runner.choices.clone(),
+                        choices: runner.failing_choices(),
                     });
                 }
             }

@@ -141,7 +141,7 @@ pub(crate) fn check(
                             if result.failure.is_none() {
                                 result.failure = Some(Found {
                                     end,
-                                    choices: runner.choices.clone(),
+                                    choices: runner.failing_choices(),
                                 });
                             }
                         }

@@ -325,8 +325,15 @@ pub(crate) struct Runner {
     pub daemons_cut: bool,
     /// The search goes on past failures ([`Config::explore_all`](super::Config)): a failing
     /// execution's races must be seen as a complete one's are, including those of the
-    /// operations its other threads still had pending.
+    /// operations its other threads still had pending, and of those they would do next.
     pub explore_all: bool,
+    /// The strategy learns from races: threads are followed past the program's end.
+    follow_after_end: bool,
+    /// The execution's failure, while the other threads are followed past it for their races.
+    failed: Option<End>,
+    /// How many steps the execution had when it failed (the steps after it were only followed
+    /// for their races: a schedule that reproduces the failure stops there).
+    failed_steps: Option<usize>,
     /// Checked every 4096 steps.
     pub deadline: Option<std::time::Instant>,
     /// Shown to the watchdog, if there is one.
@@ -361,6 +368,9 @@ impl Runner {
             after_end: false,
             daemons_cut: false,
             explore_all: false,
+            follow_after_end: false,
+            failed: None,
+            failed_steps: None,
             deadline: None,
             heartbeat: None,
             end: None,
@@ -442,12 +452,23 @@ impl Runner {
                     drop(e);
                     // The payload may own Native objects: leak it rather than drop it here.
                     std::mem::forget(payload);
-                    self.end.get_or_insert(End::Panic {
+                    let failure = End::Panic {
                         thread: t,
                         message,
                         location: site.location,
                         at: site.at,
-                    });
+                    };
+                    if self.explore_all && self.follow_after_end && self.end.is_none() {
+                        // The program is over, but what the other threads would have done
+                        // next may race with what ran before the panic (a reversal of such a
+                        // race avoids it): follow them as daemons after the end, then fail.
+                        self.failed.get_or_insert(failure);
+                        self.failed_steps.get_or_insert(self.choices.len());
+                        self.after_end = true;
+                        self.exec.borrow_mut().after_end = true;
+                    } else {
+                        self.end.get_or_insert(failure);
+                    }
                 }
                 None
             }
@@ -546,6 +567,9 @@ impl Runner {
         self.daemons_cut = false;
         take_panic_at();
         let follow_daemons = strategy.needs_clocks();
+        self.follow_after_end = follow_daemons;
+        self.failed = None;
+        self.failed_steps = None;
         let mut steps_after_end: u64 = 0;
         let main = self.main.clone();
         let coro = self.make_coro(Box::new(move || main()));
@@ -553,8 +577,6 @@ impl Runner {
         self.coros.push(Some(coro));
         self.resume(0, Input::Start);
         let mut steps: u64 = 0;
-        // A failure found when the program ended, while the daemons are followed further.
-        let mut failed_at_end: Option<End> = None;
         let end = loop {
             if self.end.is_some() {
                 break self.end.take().expect("an end");
@@ -564,7 +586,8 @@ impl Runner {
                     if !self.explore_all || !follow_daemons || !self.any_live() {
                         break end;
                     }
-                    failed_at_end = Some(end);
+                    self.failed = Some(end);
+                    self.failed_steps = Some(self.choices.len());
                 }
                 if !follow_daemons || !self.any_live() {
                     break End::Complete;
@@ -618,7 +641,7 @@ impl Runner {
                 Decision::Diverged(msg) => break End::Diverged(msg),
             }
         };
-        let end = match (end, failed_at_end) {
+        let end = match (end, self.failed.take()) {
             (End::Complete, Some(failure)) => failure,
             (end, _) => end,
         };
@@ -642,6 +665,12 @@ impl Runner {
         }
         self.reclaim(true);
         end
+    }
+
+    /// The steps of the last execution up to its failure: the schedule that reproduces it.
+    pub(crate) fn failing_choices(&self) -> Vec<Choice> {
+        let n = self.failed_steps.unwrap_or(self.choices.len());
+        self.choices[..n.min(self.choices.len())].to_vec()
     }
 
     /// The failure of a thread's panic that no `join` returned to the program, if any.
