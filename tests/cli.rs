@@ -284,6 +284,21 @@ fn counter_locked_is_proved_on_loom() {
     assert!(text.contains("exhaustive"), "{text}");
 }
 
+/// Property: a native proof says what it covers of the memory model: sequential consistency,
+/// and not raw atomics or other state outside the primitives (which the engine cannot see).
+#[test]
+fn a_native_proof_states_its_memory_model() {
+    let o = threadcheck(&["check", "counter-locked", "--iterations", "2"]);
+    assert_eq!(code(&o), 0, "{}{}", stdout(&o), stderr(&o));
+    let text = stdout(&o);
+    assert!(text.contains("HOLDS (proved)"), "{text}");
+    assert!(
+        text.contains("Memory model: sequential consistency"),
+        "{text}"
+    );
+    assert!(text.contains("raw atomics"), "{text}");
+}
+
 /// Property: a lost update exits 1 with the violated property's message, and the checkers'
 /// own panic noise does not reach the terminal.
 #[test]
